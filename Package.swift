@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Strict settings for every Swift target: Swift 6 mode is the package default.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Ringside",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Ringside", targets: ["Ringside"]),
+        .executable(name: "ringside", targets: ["RingsideCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // C shim over the system liburing (Debian liburing-dev 2.3).
+        .target(
+            name: "CLiburing",
+            path: "CLiburing",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
+        .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
+        // HTTP/1.1 request parser and response encoding. Pure: no I/O.
+        .target(name: "HTTP1", swiftSettings: swiftSettings),
+        // The server library: engines, workers, connections, router, timers.
+        .target(
+            name: "Ringside",
+            dependencies: [
+                "IOUring", "HTTP1",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `ringside` command (module RingsideCLI, so it cannot clash with Ringside).
+        .executableTarget(
+            name: "RingsideCLI",
+            dependencies: [
+                "Ringside",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/ringside",
+            resources: [.embedInCode("Resources/avatar.json")],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
+        // Counts malloc calls made on threads that opt in; linked only into the probe.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        // Runs a worker in-process and counts its allocations over 10,000 requests.
+        .executableTarget(
+            name: "AllocationProbe",
+            dependencies: ["Ringside", "CAllocationCounter"],
+            path: "Tests/AllocationProbe",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RingsideTests",
+            dependencies: ["RingsideCLI"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

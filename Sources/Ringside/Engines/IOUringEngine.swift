@@ -1,0 +1,283 @@
+import CLiburing
+import IOUring
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A worker's event loop over io_uring.
+///
+/// One multishot accept on the worker's own listener, one multishot receive
+/// per connection into the provided-buffer ring, responses sent straight from
+/// prebuilt memory. Each turn drains every ready CQE, lets the HTTP core
+/// answer what arrived, queues the resulting SQEs, and makes one
+/// `io_uring_submit_and_wait`. Needs Linux 6.0 (multishot receive); prefers
+/// 6.1 (`DEFER_TASKRUN`).
+///
+/// Slot lifetime: a slot is freed only when no receive, send or cancel can
+/// still complete for it; its `user_data` carries the slot's generation so a
+/// late completion can never touch the slot's next connection.
+struct IOUringEngine: ~Copyable {
+    /// The `kind` byte of `UserData`.
+    enum Kind: UInt8 {
+        case accept = 1, receive, send, cancel, close, tick, wake
+    }
+
+    private let ring: Ring
+    private var buffers: BufferRing
+    private var core: HTTPCore
+    private let listener: Int32
+    private let wakeFD: Int32
+    /// Kernel-written memory that must outlive its SQE: the eventfd counter and the tick's deadline.
+    private let wakeValue: UnsafeMutablePointer<UInt64>
+    private let tickDeadline: UnsafeMutablePointer<__kernel_timespec>
+    private var accepting = false
+    private var acceptError: Int32 = 0
+    private var stopping = false
+    private var drainTicksLeft = 0
+    private let logger: Logger
+
+    init(context: WorkerContext) throws(IOUringError) {
+        let configuration = context.configuration
+        let ring = try Ring(entries: UInt32(configuration.ringEntries))
+        buffers = try BufferRing(
+            on: ring, group: 0,
+            count: UInt32(configuration.receiveBufferCount),
+            size: UInt32(configuration.receiveBufferSize))
+        self.ring = ring
+        core = HTTPCore(configuration: configuration, router: context.router, now: WallClock.seconds)
+        listener = context.listener
+        wakeFD = context.wakeFD
+        wakeValue = .allocate(capacity: 1)
+        tickDeadline = .allocate(capacity: 1)
+        logger = context.logger
+    }
+
+    deinit {
+        buffers.release(from: ring)
+        wakeValue.deallocate()
+        tickDeadline.deallocate()
+    }
+
+    mutating func run() {
+        armAccept()
+        ring.read(fd: wakeFD, into: wakeValue, count: 8, userData: UserData(kind: Kind.wake.rawValue))
+        armTick()
+
+        while !(stopping && core.connections.openCount == 0 && !accepting) {
+            let submitted = ring.submitAndWait(1)
+            if submitted < 0 && submitted != -EINTR && submitted != -EAGAIN && submitted != -EBUSY && submitted != -ETIME {
+                logger.critical("io_uring_submit_and_wait failed", metadata: ["errno": "\(-submitted)"])
+                break
+            }
+            let batch = ring.readyCompletions()
+            for index in 0..<batch.count {
+                handle(ring.completion(batch, at: index))
+            }
+            ring.advance(batch)
+            buffers.publish()
+            flushDirty()
+            if stopping && drainTicksLeft < 0 { break }
+        }
+        if accepting || core.connections.openCount > 0 {
+            logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
+        }
+    }
+
+    // MARK: Completions, one function per kind
+
+    private mutating func handle(_ completion: Completion) {
+        switch Kind(rawValue: completion.userData.kind) {
+        case .receive: received(completion)
+        case .send: sent(completion)
+        case .accept: accepted(completion)
+        case .cancel: cancelled(completion)
+        case .tick: ticked()
+        case .wake: stop()
+        case .close, nil: break  // closes post a CQE only on failure; nothing to undo
+        }
+    }
+
+    /// The slot a completion belongs to, or nil if the slot moved on since.
+    @inline(__always)
+    private func slot(of completion: Completion) -> Int? {
+        let slot = Int(completion.userData.slot)
+        let connection = core.connections[slot]
+        guard connection.pointee.state.contains(.open),
+              connection.pointee.generation == completion.userData.generation else { return nil }
+        return slot
+    }
+
+    private mutating func received(_ completion: Completion) {
+        guard let slot = slot(of: completion) else {
+            if let id = completion.bufferID { buffers.recycle(id) }
+            return
+        }
+        let connection = core.connections[slot]
+        if !completion.hasMore { connection.pointee.state.remove(.receiving) }
+        let result = completion.result
+        if result > 0, let id = completion.bufferID {
+            if !connection.pointee.state.contains(.closing) {
+                core.receive(slot, UnsafeRawBufferPointer(start: buffers.buffer(id), count: Int(result)))
+            }
+            buffers.recycle(id)
+        } else if result == 0 {
+            // The peer finished sending: answer what it asked, then close.
+            connection.pointee.state.insert(.closeAfterFlush)
+        } else if result != -ENOBUFS && result != -ECANCELED {
+            connection.pointee.state.insert(.closing)  // ECONNRESET and friends
+        }
+        // ENOBUFS (buffers ran out) and a receive that stopped without
+        // MORE are re-armed by `flush`, after this turn's buffers are published.
+        core.connections.markDirty(slot)
+    }
+
+    private mutating func sent(_ completion: Completion) {
+        guard let slot = slot(of: completion) else { return }
+        let connection = core.connections[slot]
+        connection.pointee.state.remove(.sending)
+        if completion.result < 0 {
+            connection.pointee.state.insert(.closing)  // EPIPE, ECONNRESET: drop what is queued
+            connection.pointee.sendingCount = 0
+            core.connections.markDirty(slot)
+        } else {
+            core.sent(slot, Int(completion.result))
+        }
+    }
+
+    private mutating func cancelled(_ completion: Completion) {
+        guard let slot = slot(of: completion) else { return }
+        core.connections[slot].pointee.state.remove(.cancelling)
+        core.connections.markDirty(slot)
+    }
+
+    private mutating func accepted(_ completion: Completion) {
+        if !completion.hasMore { accepting = false }
+        let fd = completion.result
+        if fd >= 0 {
+            if !stopping, let slot = core.connections.open(fd: fd) {
+                armReceive(slot)
+            } else {
+                ring.close(fd: fd, userData: UserData(kind: Kind.close.rawValue))
+                if !stopping { logOnce(ENFILE, "connection limit reached; closing new connections") }
+            }
+            if !accepting && !stopping { armAccept() }
+        } else if fd != -ECANCELED {
+            // EMFILE/ENFILE and the like: keep serving, try again on the next tick.
+            logOnce(-fd, "accept failed; retrying every second")
+        }
+    }
+
+    private mutating func ticked() {
+        core.refreshDate(now: WallClock.seconds)
+        if stopping { drainTicksLeft -= 1 }
+        if !accepting && !stopping {
+            acceptError = 0
+            armAccept()
+        }
+        armTick()
+    }
+
+    /// Stop accepting, finish what is queued, close every connection.
+    private mutating func stop() {
+        guard !stopping else { return }
+        stopping = true
+        drainTicksLeft = 2
+        if accepting {
+            ring.cancel(UserData(kind: Kind.accept.rawValue), userData: UserData(kind: Kind.close.rawValue))
+        }
+        for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
+            core.connections[slot].pointee.state.insert(.closeAfterFlush)
+            core.connections.markDirty(slot)
+        }
+    }
+
+    // MARK: Turning connection state into SQEs
+
+    private mutating func flushDirty() {
+        var index = 0
+        while index < core.connections.dirtyCount {
+            flush(core.connections.takeDirty(at: index))
+            index += 1
+        }
+        core.connections.clearDirty()
+    }
+
+    /// Queues what `slot` needs next: a send, a receive, a cancel or its close.
+    private mutating func flush(_ slot: Int) {
+        let connection = core.connections[slot]
+        var state = connection.pointee.state
+        guard state.contains(.open) else { return }
+
+        if !state.contains(.closing) {
+            if connection.pointee.queuedCount > 0 {
+                if !state.contains(.sending) { send(slot) }
+            } else if state.contains(.closeAfterFlush) && !state.contains(.sending) {
+                connection.pointee.state.insert(.closing)
+            }
+            state = connection.pointee.state
+        }
+
+        let wantsInput = state.isDisjoint(with: [.closing, .closeAfterFlush, .paused])
+        if wantsInput {
+            if !state.contains(.receiving) && !state.contains(.cancelling) { armReceive(slot) }
+        } else if state.contains(.receiving) && !state.contains(.cancelling) {
+            // Stop reading: the connection is closing or its responses are backed up.
+            connection.pointee.state.insert(.cancelling)
+            ring.cancel(receiveUserData(slot), userData: userData(.cancel, slot))
+        }
+
+        if connection.pointee.state.contains(.closing) && connection.pointee.isQuiescent {
+            ring.close(fd: connection.pointee.fd, userData: UserData(kind: Kind.close.rawValue))
+            core.connections.free(slot)
+        }
+    }
+
+    private mutating func send(_ slot: Int) {
+        let connection = core.connections[slot]
+        let iov = core.connections.iovecs(slot)
+        let count = connection.pointee.queuedCount
+        if count == 1 {
+            ring.send(fd: connection.pointee.fd, bytes: iov.pointee.iov_base, count: iov.pointee.iov_len,
+                      userData: userData(.send, slot))
+        } else {
+            let message = core.connections.message(slot)
+            message.pointee.msg_iovlen = count
+            ring.sendMessage(fd: connection.pointee.fd, message: message, userData: userData(.send, slot))
+        }
+        connection.pointee.sendingCount = count
+        connection.pointee.state.insert(.sending)
+    }
+
+    private mutating func armReceive(_ slot: Int) {
+        let connection = core.connections[slot]
+        ring.receiveMultishot(fd: connection.pointee.fd, bufferGroup: buffers.group, userData: receiveUserData(slot))
+        connection.pointee.state.insert(.receiving)
+    }
+
+    private mutating func armAccept() {
+        ring.acceptMultishot(listener: listener, userData: UserData(kind: Kind.accept.rawValue))
+        accepting = true
+    }
+
+    /// Next whole second of CLOCK_REALTIME, so dates flip when the second does.
+    private func armTick() {
+        tickDeadline.pointee = __kernel_timespec(tv_sec: Int64(WallClock.seconds + 1), tv_nsec: 0)
+        ring.timeout(at: tickDeadline, userData: UserData(kind: Kind.tick.rawValue))
+    }
+
+    @inline(__always)
+    private func userData(_ kind: Kind, _ slot: Int) -> UserData {
+        UserData(kind: kind.rawValue, slot: UInt32(slot), generation: core.connections[slot].pointee.generation)
+    }
+
+    @inline(__always)
+    private func receiveUserData(_ slot: Int) -> UserData { userData(.receive, slot) }
+
+    /// Logs the first error of a burst; the next tick that re-arms accept ends the burst.
+    private mutating func logOnce(_ code: Int32, _ message: Logger.Message) {
+        guard acceptError != code else { return }
+        acceptError = code
+        logger.warning(message, metadata: ["errno": "\(code)"])
+    }
+}

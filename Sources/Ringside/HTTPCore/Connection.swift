@@ -1,0 +1,39 @@
+/// One connection slot: plain data in a preallocated table, no object per connection.
+struct Connection {
+    struct State: OptionSet {
+        var rawValue: UInt16
+        /// The slot holds a live socket.
+        static let open = State(rawValue: 1 << 0)
+        /// A receive is armed (io_uring: a multishot recv may still complete).
+        static let receiving = State(rawValue: 1 << 1)
+        /// A send is in flight; it covers the first `sendingCount` queued iovecs.
+        static let sending = State(rawValue: 1 << 2)
+        /// A cancel for the receive is in flight.
+        static let cancelling = State(rawValue: 1 << 3)
+        /// Close once every queued byte is sent; read no more requests.
+        static let closeAfterFlush = State(rawValue: 1 << 4)
+        /// Closing now: queued output is dropped, the slot is freed when nothing is in flight.
+        static let closing = State(rawValue: 1 << 5)
+        /// Too many responses queued: requests wait in the spill buffer, reading stops.
+        static let paused = State(rawValue: 1 << 6)
+        /// On the worker's dirty list for this loop turn.
+        static let dirty = State(rawValue: 1 << 7)
+    }
+
+    var fd: Int32 = -1
+    /// Bumped when the slot is freed, so stale completions are recognised.
+    var generation: UInt32 = 0
+    var state: State = []
+    /// Bytes held in this slot's spill buffer (a split or paused request).
+    var spillCount: Int = 0
+    /// Of those, how many the parser already found incomplete.
+    var scanned: Int = 0
+    /// Request-body bytes still to be discarded.
+    var discardCount: Int = 0
+    /// Queued response iovecs, and how many of them the send in flight covers.
+    var queuedCount: Int = 0
+    var sendingCount: Int = 0
+
+    /// Nothing in flight that could still complete for this slot.
+    var isQuiescent: Bool { state.isDisjoint(with: [.receiving, .sending, .cancelling]) }
+}

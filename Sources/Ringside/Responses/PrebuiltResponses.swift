@@ -1,0 +1,131 @@
+import HTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every response a worker can send, laid out once in one buffer.
+///
+/// Each response exists in three variants that differ only in the
+/// `connection` field, so a request picks bytes and never builds them. The
+/// `date` of every variant is rewritten in place once a second by the owning
+/// worker thread, between loop turns; with `DEFER_TASKRUN` the kernel reads
+/// send buffers only inside this thread's `io_uring_enter`, so a send never
+/// sees a half-written date.
+struct PrebuiltResponses: ~Copyable {
+    enum Variant: Int {
+        /// HTTP/1.1 keep-alive: no connection field.
+        case keepAlive = 0
+        /// HTTP/1.0 asked to keep alive: `connection: keep-alive`.
+        case keepAlive10 = 1
+        /// The server closes after this response: `connection: close`.
+        case close = 2
+    }
+
+    /// Where one variant lies in the buffer.
+    struct Entry {
+        var offset: Int
+        var headLength: Int
+        var length: Int
+    }
+
+    /// Responses the server itself sends, in `ID` order.
+    enum ID: Int, CaseIterable {
+        case badRequest, notFound, uriTooLong, headerFieldsTooLarge, notImplemented, versionNotSupported
+
+        var status: Int {
+            switch self {
+            case .badRequest: 400
+            case .notFound: 404
+            case .uriTooLong: 414
+            case .headerFieldsTooLarge: 431
+            case .notImplemented: 501
+            case .versionNotSupported: 505
+            }
+        }
+
+        init(_ error: ParseError) {
+            self = switch error {
+            case .badRequest: .badRequest
+            case .uriTooLong: .uriTooLong
+            case .headerFieldsTooLarge: .headerFieldsTooLarge
+            case .notImplemented: .notImplemented
+            case .versionNotSupported: .versionNotSupported
+            }
+        }
+    }
+
+    private static let variantCount = 3
+    private let storage: UnsafeMutableRawPointer
+    private let entries: UnsafeMutablePointer<Entry>
+    private let dateOffsets: UnsafeMutablePointer<Int>
+    private let dateCount: Int
+    private var dates = DateCache()
+
+    /// The response of route `index`.
+    static func route(_ index: Int) -> Int { ID.allCases.count + 2 * index }
+    /// The 405 of route `index`.
+    static func methodNotAllowed(_ index: Int) -> Int { ID.allCases.count + 2 * index + 1 }
+
+    init(router: Router, serverHeaders: [(name: String, value: String)], now: Int) {
+        var responses = ID.allCases.map { StaticResponse.jsonError($0.status, reason: ReasonPhrase.for($0.status)) }
+        for route in router.routes {
+            responses.append(route.response)
+            responses.append(.jsonError(405, reason: "Method Not Allowed", headers: [("allow", "GET, HEAD")]))
+        }
+
+        var encoded: [ResponseEncoder.Encoded] = []
+        for response in responses {
+            // The route's content-type leads, then server-wide fields, then the rest.
+            let leading = response.headers.prefix { $0.name == "content-type" }
+            let headers = Array(leading) + serverHeaders + response.headers.dropFirst(leading.count)
+            for connection in [nil, "keep-alive", "close"] {
+                encoded.append(ResponseEncoder.encode(
+                    status: response.status, headers: headers, body: response.body, connection: connection))
+            }
+        }
+
+        let total = encoded.reduce(0) { $0 + $1.bytes.count }
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
+        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: encoded.count)
+        let dateOffsets = UnsafeMutablePointer<Int>.allocate(capacity: encoded.count)
+        var offset = 0
+        var dateCount = 0
+        for (index, response) in encoded.enumerated() {
+            response.bytes.withUnsafeBytes { (storage + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            entries[index] = Entry(offset: offset, headLength: response.headLength, length: response.bytes.count)
+            if let date = response.dateOffset {
+                dateOffsets[dateCount] = offset + date
+                dateCount += 1
+            }
+            offset += response.bytes.count
+        }
+        self.storage = storage
+        self.entries = entries
+        self.dateOffsets = dateOffsets
+        self.dateCount = dateCount
+        refreshDate(now: now)
+    }
+
+    deinit {
+        storage.deallocate()
+        entries.deallocate()
+        dateOffsets.deallocate()
+    }
+
+    /// The bytes to send for `response`: whole, or only its head (HEAD requests).
+    @inline(__always)
+    func bytes(_ response: Int, _ variant: Variant, headOnly: Bool) -> UnsafeRawBufferPointer {
+        let entry = entries[response * PrebuiltResponses.variantCount + variant.rawValue]
+        return UnsafeRawBufferPointer(start: storage + entry.offset, count: headOnly ? entry.headLength : entry.length)
+    }
+
+    /// Rewrites every date field when the second changed.
+    mutating func refreshDate(now: Int) {
+        guard dates.update(epochSeconds: now) else { return }
+        dates.bytes.withUnsafeBytes { date in
+            for index in 0..<dateCount {
+                (storage + dateOffsets[index]).copyMemory(from: date.baseAddress!, byteCount: HTTPDate.length)
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+public import Logging
+import CLiburing
+import IOUring
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 server: one worker thread per core, each with its own event
+/// loop and `SO_REUSEPORT` listener, all answering the same routes.
+///
+/// ```swift
+/// var router = Router()
+/// router.get("/hello", StaticResponse(contentType: "text/plain", body: Array("hi".utf8)))
+/// try Server(configuration: .init(port: 8080), router: router).run()
+/// ```
+///
+/// Not Sendable: start, stop and run it from one thread.
+public final class Server {
+    public enum Failure: Error, CustomStringConvertible {
+        /// The chosen engine cannot run here; the text says why.
+        case engineUnavailable(String)
+        /// A worker could not set up its event loop.
+        case workerFailed(String)
+
+        public var description: String {
+            switch self {
+            case .engineUnavailable(let reason): reason
+            case .workerFailed(let reason): "worker failed to start: \(reason)"
+            }
+        }
+    }
+
+    public let configuration: ServerConfiguration
+    private let router: Router
+    private let logger: Logger
+    private var workers: [Worker] = []
+    private var listeners: [Int32] = []
+
+    public init(configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside")) {
+        self.configuration = configuration
+        self.router = router
+        self.logger = logger
+    }
+
+    deinit { stop() }
+
+    /// Binds the listeners and starts the workers; returns the bound port once
+    /// every worker is accepting.
+    @discardableResult
+    public func start() throws -> Int {
+        precondition(workers.isEmpty, "server already started")
+        precondition(configuration.workers > 0, "at least one worker")
+        switch configuration.engine {
+        case .uring:
+            if let reason = IOUringAvailability.unavailableReason() { throw Failure.engineUnavailable(reason) }
+        }
+        let bound = try Listener.bind(
+            host: configuration.host, port: configuration.port,
+            count: configuration.workers, backlog: configuration.backlog)
+        listeners = bound.fds
+
+        for (index, listener) in listeners.enumerated() {
+            let wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
+            let context = WorkerContext(
+                index: index, configuration: configuration, router: router,
+                listener: listener, wakeFD: wakeFD, logger: logger)
+            do {
+                workers.append(try Worker.start(context))
+            } catch {
+                close(wakeFD)
+                stop()
+                throw error
+            }
+        }
+        // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.
+        while let starting = workers.first(where: { $0.context.currentStatus == .starting }) {
+            _ = starting
+            usleep(1000)
+        }
+        if let failed = workers.first(where: { $0.context.currentStatus == .failed }) {
+            let reason = failed.context.failureReason ?? "unknown"
+            stop()
+            throw Failure.workerFailed(reason)
+        }
+        return bound.port
+    }
+
+    /// Stops accepting, lets workers finish queued responses and close their
+    /// connections (at most about 3 s), joins them and closes the listeners.
+    public func stop() {
+        for worker in workers {
+            worker.stopAndJoin()
+            close(worker.context.wakeFD)
+        }
+        workers.removeAll()
+        listeners.forEach { _ = close($0) }
+        listeners.removeAll()
+    }
+
+    /// Starts, calls `onListening` with the bound port, serves until SIGINT or
+    /// SIGTERM, then stops cleanly.
+    public func run(onListening: (Int) -> Void = { _ in }) throws {
+        // Block the signals before any worker exists so only `sigwait` sees them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &signals, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+
+        let port = try start()
+        onListening(port)
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("stopping", metadata: ["signal": "\(received)"])
+        stop()
+    }
+}

@@ -1,0 +1,68 @@
+public import HTTP1
+
+/// Everything a ``Server`` needs to know before it starts. All limits are explicit.
+public struct ServerConfiguration: Sendable {
+    /// Which event loop drives the workers.
+    public enum Engine: String, Sendable, CaseIterable {
+        /// io_uring: multishot accept and receive, provided buffers, batched submission.
+        case uring
+    }
+
+    /// Address to listen on: an IPv4 or IPv6 literal (`0.0.0.0`, `127.0.0.1`, `::`).
+    public var host: String
+    /// TCP port; 0 picks a free one (read it back from ``Server/start()``).
+    public var port: Int
+    /// Worker threads, each with its own ring and `SO_REUSEPORT` listener.
+    public var workers: Int
+    public var engine: Engine
+    /// Pin worker *i* to the *i*-th CPU this process may use.
+    public var pinCPUs: Bool
+    /// `listen(2)` backlog per worker.
+    public var backlog: Int32
+    /// Open connections per worker; an accepted connection beyond it is closed at once.
+    public var maxConnectionsPerWorker: Int
+    /// Receive buffers per worker (a power of two) and their size in bytes.
+    public var receiveBufferCount: Int
+    public var receiveBufferSize: Int
+    /// Submission-queue entries per ring; the completion queue gets four times as many.
+    public var ringEntries: Int
+    /// Responses queued per connection before the server stops reading its pipelined requests.
+    public var maxQueuedResponses: Int
+    /// Request-head limits (414, 431).
+    public var parserLimits: ParserLimits
+    /// Header fields added to every response, after the route's own content-type.
+    public var serverHeaders: [(name: String, value: String)]
+
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 3000,
+        workers: Int = ServerConfiguration.availableCPUs,
+        engine: Engine = .uring,
+        pinCPUs: Bool = false,
+        backlog: Int32 = 4096,
+        maxConnectionsPerWorker: Int = 16384,
+        receiveBufferCount: Int = 1024,
+        receiveBufferSize: Int = 4096,
+        ringEntries: Int = 1024,
+        maxQueuedResponses: Int = 64,
+        parserLimits: ParserLimits = ParserLimits(),
+        serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")]
+    ) {
+        self.host = host
+        self.port = port
+        self.workers = workers
+        self.engine = engine
+        self.pinCPUs = pinCPUs
+        self.backlog = backlog
+        self.maxConnectionsPerWorker = maxConnectionsPerWorker
+        self.receiveBufferCount = receiveBufferCount
+        self.receiveBufferSize = receiveBufferSize
+        self.ringEntries = ringEntries
+        self.maxQueuedResponses = maxQueuedResponses
+        self.parserLimits = parserLimits
+        self.serverHeaders = serverHeaders
+    }
+
+    /// CPUs this process may run on (its affinity mask), so `taskset` is respected.
+    public static var availableCPUs: Int { CPUAffinity.allowedCount }
+}

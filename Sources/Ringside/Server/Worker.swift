@@ -1,0 +1,92 @@
+import IOUring
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a worker thread is given, and how it reports back.
+///
+/// Sendable: every stored property is immutable and Sendable, or an `Atomic`.
+final class WorkerContext: Sendable {
+    enum Status: Int {
+        case starting, running, failed, finished
+    }
+
+    let index: Int
+    let configuration: ServerConfiguration
+    let router: Router
+    let listener: Int32
+    /// An eventfd the server writes to ask the worker to stop.
+    let wakeFD: Int32
+    let logger: Logger
+    private let status = Atomic<Int>(Status.starting.rawValue)
+    private let failure = Mutex<String?>(nil)
+
+    init(index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, wakeFD: Int32, logger: Logger) {
+        self.index = index
+        self.configuration = configuration
+        self.router = router
+        self.listener = listener
+        self.wakeFD = wakeFD
+        self.logger = logger
+    }
+
+    var currentStatus: Status { Status(rawValue: status.load(ordering: .acquiring))! }
+    var failureReason: String? { failure.withLock { $0 } }
+
+    func report(_ newStatus: Status, reason: String? = nil) {
+        if let reason { failure.withLock { $0 = reason } }
+        status.store(newStatus.rawValue, ordering: .releasing)
+    }
+}
+
+/// One thread, one ring, one listener.
+struct Worker {
+    let context: WorkerContext
+    let thread: pthread_t
+
+    /// Starts the worker's thread; it reports `.running` once its ring is set up.
+    static func start(_ context: WorkerContext) throws -> Worker {
+        var thread = pthread_t()
+        let argument = Unmanaged.passRetained(context).toOpaque()
+        let result = pthread_create(&thread, nil, { argument in
+            let context = Unmanaged<WorkerContext>.fromOpaque(argument!).takeRetainedValue()
+            Worker.main(context)
+            return nil
+        }, argument)
+        guard result == 0 else {
+            Unmanaged<WorkerContext>.fromOpaque(argument).release()
+            throw Listener.Failure(step: "pthread_create", errno: result)
+        }
+        return Worker(context: context, thread: thread)
+    }
+
+    private static func main(_ context: WorkerContext) {
+        let configuration = context.configuration
+        if configuration.pinCPUs {
+            let cpu = CPUAffinity.cpu(forWorker: context.index)
+            let result = CPUAffinity.pinCurrentThread(to: cpu)
+            if result != 0 { context.logger.warning("cannot pin worker \(context.index) to CPU \(cpu): errno \(-result)") }
+        }
+        switch configuration.engine {
+        case .uring:
+            do {
+                var engine = try IOUringEngine(context: context)
+                context.report(.running)
+                engine.run()
+            } catch {
+                context.report(.failed, reason: "\(error)")
+                return
+            }
+        }
+        context.report(.finished)
+    }
+
+    /// Asks the worker to stop and waits for its thread.
+    func stopAndJoin() {
+        var one: UInt64 = 1
+        _ = write(context.wakeFD, &one, 8)
+        pthread_join(thread, nil)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct RingsideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ringside",
+        abstract: "A fast HTTP/1.1 server on io_uring.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}

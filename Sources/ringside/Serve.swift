@@ -1,0 +1,46 @@
+import ArgumentParser
+import Logging
+import Ringside
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the demo routes (/v1/avatar).")
+
+    @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
+    var host = "0.0.0.0"
+
+    @Option(help: "TCP port; 0 picks a free one.")
+    var port = 3000
+
+    @Option(help: "Worker threads: a number or 'auto' (one per CPU this process may use).")
+    var workers: WorkerCount = .auto
+
+    @Option(help: "Event loop engine.")
+    var engine: ServerConfiguration.Engine = .uring
+
+    @Flag(help: "Pin worker i to the i-th allowed CPU.")
+    var pinCPUs = false
+
+    @Option(help: "Open connections per worker.")
+    var maxConnections = 16384
+
+    func run() throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let configuration = ServerConfiguration(
+            host: host, port: port, workers: workers.count, engine: engine,
+            pinCPUs: pinCPUs, maxConnectionsPerWorker: maxConnections)
+        let server = Server(configuration: configuration, router: DemoRoutes.router())
+        do {
+            try server.run { boundPort in
+                print("Listening on http://\(displayHost):\(boundPort)")
+                fflush(nil)  // tests and scripts wait for this line
+            }
+        } catch let failure as Server.Failure {
+            throw ValidationError("\(failure)")
+        }
+    }
+
+    private var displayHost: String { host.contains(":") ? "[\(host)]" : host }
+}

@@ -1,0 +1,49 @@
+// Allocation probe: serves requests in-process and counts the heap
+// allocations made by the worker thread while it answers them.
+//
+// Prints one line per scenario, `scenario=NAME requests=N allocations=M`,
+// and exits non-zero if a request was answered wrongly. The test
+// `AllocationTests` runs this binary and asserts on its output.
+import CAllocationCounter
+import Ringside
+#if canImport(Glibc)
+import Glibc
+#endif
+
+rs_allocations_exclude_this_thread()  // the client side below is not measured
+
+var router = Router()
+router.get("/v1/avatar", StaticResponse(
+    contentType: "application/json", headers: [("location", "/v1/avatar")],
+    body: [UInt8](repeating: UInt8(ascii: "x"), count: 3696)))
+let server = Server(
+    configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1),
+    router: router)
+let port = try server.start()
+
+let client = ProbeClient(port: port)
+let get = "GET /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
+let head = "HEAD /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
+let missing = "GET /missing?x=1 HTTP/1.1\r\nHost: probe\r\nUser-Agent: probe\r\n\r\n"
+
+// Warm up every path first: one-time set-up costs are not per request.
+client.run(get, times: 1000, pipelined: 1)
+client.run(get, times: 1000, pipelined: 16)
+client.run(missing, times: 100, pipelined: 1)
+client.run(head, times: 100, pipelined: 1)
+client.run(get, times: 100, pipelined: 1, split: true)
+
+@MainActor
+func measure(_ name: String, _ request: String, times: Int, pipelined: Int, split: Bool = false) {
+    let before = rs_allocations()
+    client.run(request, times: times, pipelined: pipelined, split: split)
+    let after = rs_allocations()
+    print("scenario=\(name) requests=\(times) allocations=\(after - before)")
+}
+
+measure("keepalive", get, times: 10_000, pipelined: 1)
+measure("pipelined16", get, times: 10_000, pipelined: 16)
+measure("notfound", missing, times: 2_000, pipelined: 1)
+measure("head", head, times: 2_000, pipelined: 1)
+measure("split", get, times: 1_000, pipelined: 1, split: true)
+server.stop()

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Nothing on the request path allocates.
+///
+/// Runs the AllocationProbe executable (a server and a client in one process,
+/// with malloc replaced by a counting one that ignores the client thread) and
+/// reads how many allocations the worker made per scenario. The probe must be
+/// a release build: debug builds allocate in unspecialised generic code that
+/// the optimiser removes. `make test` builds it first; elsewhere set
+/// RINGSIDE_ALLOCATION_PROBE to its path.
+@Suite(.serialized)
+struct AllocationTests {
+    static var probePath: String {
+        if let path = ProcessInfo.processInfo.environment["RINGSIDE_ALLOCATION_PROBE"] { return path }
+        // The test runner lives in <scratch>/<triple>/debug; the probe in <scratch>/<triple>/release.
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return runner.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("release/AllocationProbe").path
+    }
+
+    @Test func requestPathAllocatesNothing() throws {
+        let path = Self.probePath
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path),
+            "build it first: swift build -c release --product AllocationProbe (make test does)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        var scenarios: [String: (requests: Int, allocations: Int)] = [:]
+        for line in lines {
+            var fields: [String: String] = [:]
+            for pair in line.split(separator: " ") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            }
+            if let name = fields["scenario"], let requests = fields["requests"].flatMap(Int.init),
+               let allocations = fields["allocations"].flatMap(Int.init) {
+                scenarios[name] = (requests, allocations)
+            }
+        }
+        #expect(Set(scenarios.keys) == ["keepalive", "pipelined16", "notfound", "head", "split"])
+        for (name, result) in scenarios {
+            #expect(result.requests >= 1000, "\(name) ran too few requests")
+            #expect(result.allocations == 0, "\(name): \(result.allocations) allocations over \(result.requests) requests")
+        }
+    }
+}

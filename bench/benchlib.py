@@ -1,0 +1,138 @@
+"""Shared pieces of Ringside's benchmarks: pinned servers, wrk runs, CPU accounting.
+
+Every measurement runs the server on one core and wrk on another, and reads the
+server's utime+stime from /proc/PID/stat around each run, so results are
+reported both as req/s and as server CPU microseconds per request.
+"""
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process (all its threads), in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat(5)
+
+
+def rss_kib(pid, peak=False):
+    key = "VmHWM" if peak else "VmRSS"
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class PinnedServer:
+    """A server command started on `cpu`, ready once it accepts on `port`."""
+
+    def __init__(self, argv, port, cpu, ready_timeout=30):
+        self.port = port
+        self.process = subprocess.Popen(
+            ["taskset", "-c", str(cpu)] + argv,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + ready_timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not listen on {port}")
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+UNITS = {"us": 1.0, "ms": 1000.0, "s": 1_000_000.0}
+
+
+def _micros(text):
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def parse_wrk(output):
+    """requests, req/s, p50 and p99 (µs) and error count from `wrk --latency` output."""
+    result = {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_us": _micros(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        "p99_us": _micros(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        "errors": 0,
+    }
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if socket_errors:
+        result["errors"] += sum(int(n) for n in socket_errors.groups())
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        result["errors"] += int(non_2xx.group(1))
+    return result
+
+
+def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=()):
+    """One wrk run against `server`; adds server CPU µs per request and RSS."""
+    argv = ["taskset", "-c", str(client_cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}", "--latency"]
+    for header in headers:
+        argv += ["-H", header]
+    if script:
+        argv += ["-s", script]
+    argv.append(url)
+    before = cpu_ticks(server.pid)
+    output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    after = cpu_ticks(server.pid)
+    result = parse_wrk(output)
+    result["cpu_us_per_req"] = (after - before) * 1_000_000 / CLK_TCK / max(result["requests"], 1)
+    result["rss_kib"] = rss_kib(server.pid)
+    result["raw"] = output
+    return result
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(port, path="/v1/avatar", method="GET"):
+    """One HTTP/1.1 request with Connection: close; returns (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
