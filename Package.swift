@@ -61,9 +61,11 @@ let package = Package(
             path: "Tests/AllocationProbe",
             swiftSettings: swiftSettings
         ),
+        // Runs a command with io_uring_setup blocked by seccomp, as in a container.
+        .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI"],
+            dependencies: ["RingsideCLI", "NoIOUring"],
             swiftSettings: swiftSettings
         ),
     ]

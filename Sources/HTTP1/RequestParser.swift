@@ -215,7 +215,7 @@ struct HeadScanner {
         }
     }
 
-    /// Offset of the first byte in `i..<stop` that cannot continue a path (`?`, or not 0x21...0x7E), or `stop`.
+    /// Offset of the first byte in `start..<stop` that ends a path (`?`, or not 0x21...0x7E), or `stop`.
     @inline(__always)
     func skipPathBytes(from start: Int, to stop: Int) -> Int {
         var i = start
@@ -228,7 +228,7 @@ struct HeadScanner {
         return i
     }
 
-    /// Offset of the first byte in `i..<stop` outside 0x21...0x7E, or `stop`.
+    /// Offset of the first byte in `start..<stop` outside 0x21...0x7E, or `stop`.
     @inline(__always)
     func skipQueryBytes(from start: Int, to stop: Int) -> Int {
         var i = start
@@ -296,7 +296,8 @@ struct HeadScanner {
     /// Scans `HTTP/` DIGIT [`.` DIGIT] and the line end; returns the offset after the LF.
     @inline(__always)
     mutating func scanVersion(from start: Int, stop: Int, outOfLine: ScanStop) throws(ScanStop) -> Int {
-        // Need all of "HTTP/1.1\r\n" before deciding, so a prefix never gets a different answer.
+        // The verdict on the version waits for the line end, so `HTTP/2.0x` is a 400 and never
+        // a 505 at some shorter prefix.
         let prefix: StaticString = "HTTP/"
         var i = start
         while i - start < 5 {
@@ -390,7 +391,7 @@ struct HeadScanner {
         }
     }
 
-    /// Offset of the first byte in `i..<stop` that cannot be in a field value, or `stop`.
+    /// Offset of the first byte in `start..<stop` that cannot be in a field value, or `stop`.
     @inline(__always)
     func skipValueBytes(from start: Int, to stop: Int) -> Int {
         var i = start

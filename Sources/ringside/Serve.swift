@@ -37,8 +37,11 @@ struct Serve: ParsableCommand {
                 print("Listening on http://\(displayHost):\(boundPort)")
                 fflush(nil)  // tests and scripts wait for this line
             }
-        } catch let failure as Server.Failure {
-            throw ValidationError("\(failure)")
+        } catch {
+            // One line, no usage text: this is not a command-line mistake.
+            let line = Array("ringside: \(error)\n".utf8)
+            _ = write(2, line, line.count)
+            throw ExitCode.failure
         }
     }
 

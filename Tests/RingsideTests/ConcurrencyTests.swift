@@ -16,7 +16,7 @@ struct ConcurrencyTests {
     func thousandConnections(engine: String, workers: Int) throws {
         raiseOpenFileLimit()
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, workers: workers) { server in
+        try withServer(engine: engine, workers: String(workers)) { server in
             // One thread drives every socket: each round writes one request on
             // every connection, then reads every connection's response. The
             // responses wait in kernel buffers, so the server must answer all

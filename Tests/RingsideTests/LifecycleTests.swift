@@ -14,6 +14,16 @@ enum StopSignal: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
 
+/// Command-line forms from the spec that the other tests don't use.
+enum CommandLineVariant: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case workersAuto = "--workers auto"
+    case pinCPUs = "--pin-cpus"
+
+    var workers: String { self == .workersAuto ? "auto" : "1" }
+    var extraArguments: [String] { self == .pinCPUs ? ["--pin-cpus"] : [] }
+    var testDescription: String { rawValue }
+}
+
 @Suite("Start-up and shutdown")
 struct LifecycleTests {
     @Test(
@@ -50,5 +60,15 @@ struct LifecycleTests {
         checkAvatar(try client.readResponse(), expected: expected)
         let exit = server.stop()
         #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
+    }
+
+    @Test("The server starts and serves with each command-line form", arguments: engines, CommandLineVariant.allCases)
+    func commandLineForms(engine: String, variant: CommandLineVariant) throws {
+        let expected = try Fixtures.avatar()
+        try withServer(engine: engine, workers: variant.workers, extraArguments: variant.extraArguments) { server in
+            let client = try RawClient(port: server.port)
+            try client.send(RawClient.request())
+            checkAvatar(try client.readResponse(), expected: expected)
+        }
     }
 }

@@ -32,12 +32,15 @@ enum ServerExit: Equatable, CustomStringConvertible {
     case signaled(Int32)
     /// It ignored the stop signal for the whole timeout and was SIGKILLed.
     case killedAfterTimeout
+    /// The binary could not be started at all.
+    case notLaunched
 
     var description: String {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
         case .killedAfterTimeout: "did not exit in time and was SIGKILLed"
+        case .notLaunched: "could not be launched"
         }
     }
 }
@@ -61,7 +64,7 @@ final class ServerProcess {
     private let stderrPath: String
     private var finished: ServerExit?
 
-    init(engine: String, workers: Int = 1, port requestedPort: UInt16 = 0, extraArguments: [String] = []) throws {
+    init(engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = []) throws {
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
         let binary = try Self.binaryPath()
@@ -76,12 +79,18 @@ final class ServerProcess {
         process.arguments =
             [
                 "serve", "--host", host, "--port", String(requestedPort),
-                "--workers", String(workers), "--engine", engine,
+                "--workers", workers, "--engine", engine,
             ] + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try Self.withShellSignalState { try process.run() }
+        do {
+            try Self.withShellSignalState { try process.run() }
+        } catch {
+            finished = .notLaunched
+            removeFiles()
+            throw error
+        }
 
         do {
             port = try waitForListeningLine()
@@ -246,7 +255,7 @@ private let spawnLock = Mutex(())
 /// that it shut down cleanly (exit status 0) and printed exactly one
 /// Listening line. The server is stopped even when `body` throws.
 func withServer<R>(
-    engine: String, workers: Int = 1, extraArguments: [String] = [],
+    engine: String, workers: String = "1", extraArguments: [String] = [],
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
 ) throws -> R {

@@ -32,7 +32,9 @@ struct IOUringEngine: ~Copyable {
     private let wakeValue: UnsafeMutablePointer<UInt64>
     private let tickDeadline: UnsafeMutablePointer<__kernel_timespec>
     private var accepting = false
-    private var acceptError: Int32 = 0
+    /// The accept failure already logged in this burst (0: none); a tick ends the burst.
+    private var acceptFailureLogged: Int32 = 0
+    private var connectionLimitLogged = false
     private var stopping = false
     private var drainTicksLeft = 0
     private let logger: Logger
@@ -81,6 +83,10 @@ struct IOUringEngine: ~Copyable {
         }
         if accepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
+            // Their operations die with the ring; the descriptors must not outlive the worker.
+            for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
+                Glibc.close(core.connections[slot].pointee.fd)
+            }
         }
     }
 
@@ -159,12 +165,17 @@ struct IOUringEngine: ~Copyable {
                 armReceive(slot)
             } else {
                 ring.close(fd: fd, userData: UserData(kind: Kind.close.rawValue))
-                if !stopping { logOnce(ENFILE, "connection limit reached; closing new connections") }
+                if !stopping && !connectionLimitLogged {
+                    connectionLimitLogged = true
+                    logger.warning("connection limit reached; closing new connections",
+                                   metadata: ["limit": "\(core.connections.capacity)"])
+                }
             }
             if !accepting && !stopping { armAccept() }
-        } else if fd != -ECANCELED {
+        } else if fd != -ECANCELED && acceptFailureLogged != -fd {
             // EMFILE/ENFILE and the like: keep serving, try again on the next tick.
-            logOnce(-fd, "accept failed; retrying every second")
+            acceptFailureLogged = -fd
+            logger.warning("accept failed; retrying every second", metadata: ["errno": "\(-fd)"])
         }
     }
 
@@ -172,9 +183,10 @@ struct IOUringEngine: ~Copyable {
         core.refreshDate(now: WallClock.seconds)
         if stopping { drainTicksLeft -= 1 }
         if !accepting && !stopping {
-            acceptError = 0
+            acceptFailureLogged = 0
             armAccept()
         }
+        connectionLimitLogged = false
         armTick()
     }
 
@@ -184,6 +196,7 @@ struct IOUringEngine: ~Copyable {
         stopping = true
         drainTicksLeft = 2
         if accepting {
+            // The cancel's own CQE is of no interest: tag it like a close, which is ignored.
             ring.cancel(UserData(kind: Kind.accept.rawValue), userData: UserData(kind: Kind.close.rawValue))
         }
         for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
@@ -273,11 +286,4 @@ struct IOUringEngine: ~Copyable {
 
     @inline(__always)
     private func receiveUserData(_ slot: Int) -> UserData { userData(.receive, slot) }
-
-    /// Logs the first error of a burst; the next tick that re-arms accept ends the burst.
-    private mutating func logOnce(_ code: Int32, _ message: Logger.Message) {
-        guard acceptError != code else { return }
-        acceptError = code
-        logger.warning(message, metadata: ["errno": "\(code)"])
-    }
 }
