@@ -6,7 +6,9 @@
 //   - flag macros built from enum bits, e.g. IOSQE_FIXED_FILE;
 //   - io_uring_for_each_cqe (a function-like macro): rs_cq_head/rs_cq_entry;
 //   - io_uring_setup_buf_ring, which liburing only gained in 2.4;
-//   - CPU_* macros for worker pinning.
+//   - CPU_* macros for worker pinning, accept4 (both _GNU_SOURCE only).
+// It is also where the Linux headers Swift's Glibc module leaves out are
+// imported from: <sys/eventfd.h> and <sys/epoll.h>.
 #ifndef CLIBURING_H
 #define CLIBURING_H
 
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 
 #include <liburing.h>
 
@@ -62,5 +65,8 @@ int rs_allowed_cpu(int index);
 
 // Pins the calling thread to `cpu`. Returns 0 or -errno.
 int rs_pin_current_thread(int cpu);
+
+// accept4(2), which glibc declares only under _GNU_SOURCE. Sets errno.
+int rs_accept4(int listener, int flags);
 
 #endif

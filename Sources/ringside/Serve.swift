@@ -17,10 +17,10 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker threads: a number or 'auto' (one per CPU this process may use).")
     var workers: WorkerCount = .auto
 
-    @Option(help: "Event loop engine.")
-    var engine: ServerConfiguration.Engine = .uring
+    @Option(help: "Event loop: uring, epoll, or auto (io_uring when available, else epoll).")
+    var engine: ServerConfiguration.Engine = .auto
 
-    @Flag(help: "Pin worker i to the i-th allowed CPU.")
+    @Flag(name: .customLong("pin-cpus"), help: "Pin worker i to the i-th allowed CPU.")
     var pinCPUs = false
 
     @Option(help: "Open connections per worker.")

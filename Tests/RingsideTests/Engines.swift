@@ -1,5 +1,5 @@
 // The I/O engines every integration test runs against.
 //
-// This is the one place to add an engine: when the epoll engine lands,
-// append "epoll" here and every `@Test(arguments: engines)` picks it up.
-let engines = ["uring"]
+// This is the one place to add an engine:
+// every `@Test(arguments: engines)` runs once per engine listed here.
+let engines = ["uring", "epoll"]

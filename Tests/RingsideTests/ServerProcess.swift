@@ -64,7 +64,12 @@ final class ServerProcess {
     private let stderrPath: String
     private var finished: ServerExit?
 
-    init(engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = []) throws {
+    /// - Parameter launcher: a program that runs the server binary given as its
+    ///   first argument (e.g. `NoIOUring`), or nil to run it directly.
+    init(
+        engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = [],
+        launcher: String? = nil
+    ) throws {
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
         let binary = try Self.binaryPath()
@@ -75,12 +80,13 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
 
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
+        let arguments =
             [
                 "serve", "--host", host, "--port", String(requestedPort),
                 "--workers", workers, "--engine", engine,
             ] + extraArguments
+        process.executableURL = URL(fileURLWithPath: launcher ?? binary)
+        process.arguments = launcher == nil ? arguments : [binary] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

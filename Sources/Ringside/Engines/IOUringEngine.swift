@@ -17,7 +17,7 @@ import Glibc
 /// Slot lifetime: a slot is freed only when no receive, send or cancel can
 /// still complete for it; its `user_data` carries the slot's generation so a
 /// late completion can never touch the slot's next connection.
-struct IOUringEngine: ~Copyable {
+struct IOUringEngine: Engine, ~Copyable {
     /// The `kind` byte of `UserData`.
     enum Kind: UInt8 {
         case accept = 1, receive, send, cancel, close, tick, wake
@@ -199,10 +199,7 @@ struct IOUringEngine: ~Copyable {
             // The cancel's own CQE is of no interest: tag it like a close, which is ignored.
             ring.cancel(UserData(kind: Kind.accept.rawValue), userData: UserData(kind: Kind.close.rawValue))
         }
-        for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
-            core.connections[slot].pointee.state.insert(.closeAfterFlush)
-            core.connections.markDirty(slot)
-        }
+        core.closeAllAfterFlush()
     }
 
     // MARK: Turning connection state into SQEs

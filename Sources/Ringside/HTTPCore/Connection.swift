@@ -33,6 +33,8 @@ struct Connection {
     /// Queued response iovecs, and how many of them the send in flight covers.
     var queuedCount: Int = 0
     var sendingCount: Int = 0
+    /// epoll only: the events registered for this socket, to skip redundant `epoll_ctl`.
+    var interest: UInt32 = 0
 
     /// Nothing in flight that could still complete for this slot.
     var isQuiescent: Bool { state.isDisjoint(with: [.receiving, .sending, .cancelling]) }

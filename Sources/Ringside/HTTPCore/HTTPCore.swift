@@ -35,6 +35,14 @@ struct HTTPCore: ~Copyable {
 
     mutating func refreshDate(now: Int) { responses.refreshDate(now: now) }
 
+    /// Shutdown: every connection finishes what is queued, reads nothing more, and closes.
+    mutating func closeAllAfterFlush() {
+        for slot in 0..<connections.capacity where connections[slot].pointee.state.contains(.open) {
+            connections[slot].pointee.state.insert(.closeAfterFlush)
+            connections.markDirty(slot)
+        }
+    }
+
     /// Bytes arrived on `slot`; every complete request among them is answered.
     mutating func receive(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
         let connection = connections[slot]

@@ -30,7 +30,10 @@ public final class Server {
         }
     }
 
+    /// The configuration as given; ``engine`` says which engine `.auto` chose.
     public let configuration: ServerConfiguration
+    /// The engine the workers run, known once ``start()`` returned.
+    public private(set) var engine: ServerConfiguration.Engine
     private let router: Router
     private let logger: Logger
     private var workers: [Worker] = []
@@ -38,6 +41,7 @@ public final class Server {
 
     public init(configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside")) {
         self.configuration = configuration
+        self.engine = configuration.engine
         self.router = router
         self.logger = logger
     }
@@ -50,19 +54,18 @@ public final class Server {
     public func start() throws -> Int {
         precondition(workers.isEmpty, "server already started")
         precondition(configuration.workers > 0, "at least one worker")
-        switch configuration.engine {
-        case .uring:
-            if let reason = IOUringAvailability.unavailableReason() { throw Failure.engineUnavailable(reason) }
-        }
+        engine = try resolveEngine()
         let bound = try Listener.bind(
             host: configuration.host, port: configuration.port,
             count: configuration.workers, backlog: configuration.backlog)
         listeners = bound.fds
 
+        var workerConfiguration = configuration
+        workerConfiguration.engine = engine
         for (index, listener) in listeners.enumerated() {
             let wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
             let context = WorkerContext(
-                index: index, configuration: configuration, router: router,
+                index: index, configuration: workerConfiguration, router: router,
                 listener: listener, wakeFD: wakeFD, logger: logger)
             do {
                 workers.append(try Worker.start(context))
@@ -83,6 +86,24 @@ public final class Server {
             throw Failure.workerFailed(reason)
         }
         return bound.port
+    }
+
+    private func resolveEngine() throws -> ServerConfiguration.Engine {
+        switch configuration.engine {
+        case .epoll:
+            return .epoll
+        case .uring:
+            if let reason = IOUringAvailability.unavailableReason() {
+                throw Failure.engineUnavailable("\(reason); run with --engine epoll (or auto)")
+            }
+            return .uring
+        case .auto:
+            if let reason = IOUringAvailability.unavailableReason() {
+                logger.notice("using epoll: \(reason)")
+                return .epoll
+            }
+            return .uring
+        }
     }
 
     /// Stops accepting, lets workers finish queued responses and close their

@@ -4,8 +4,12 @@ public import HTTP1
 public struct ServerConfiguration: Sendable {
     /// Which event loop drives the workers.
     public enum Engine: String, Sendable, CaseIterable {
+        /// io_uring when this kernel and process allow it, epoll otherwise (logged once).
+        case auto
         /// io_uring: multishot accept and receive, provided buffers, batched submission.
         case uring
+        /// epoll: level-triggered readiness on non-blocking sockets.
+        case epoll
     }
 
     /// Address to listen on: an IPv4 or IPv6 literal (`0.0.0.0`, `127.0.0.1`, `::`).
@@ -37,7 +41,7 @@ public struct ServerConfiguration: Sendable {
         host: String = "0.0.0.0",
         port: Int = 3000,
         workers: Int = ServerConfiguration.availableCPUs,
-        engine: Engine = .uring,
+        engine: Engine = .auto,
         pinCPUs: Bool = false,
         backlog: Int32 = 4096,
         maxConnectionsPerWorker: Int = 16384,

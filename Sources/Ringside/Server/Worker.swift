@@ -70,15 +70,19 @@ struct Worker {
             if result != 0 { context.logger.warning("cannot pin worker \(context.index) to CPU \(cpu): errno \(-result)") }
         }
         switch configuration.engine {
-        case .uring:
-            do {
-                var engine = try IOUringEngine(context: context)
-                context.report(.running)
-                engine.run()
-            } catch {
-                context.report(.failed, reason: "\(error)")
-                return
-            }
+        case .uring, .auto: run(IOUringEngine.self, context)  // the server resolves .auto first
+        case .epoll: run(EpollEngine.self, context)
+        }
+    }
+
+    private static func run<E: Engine & ~Copyable>(_ engine: E.Type, _ context: WorkerContext) {
+        do {
+            var engine = try E(context: context)
+            context.report(.running)
+            engine.run()
+        } catch {
+            context.report(.failed, reason: "\(error)")
+            return
         }
         context.report(.finished)
     }
