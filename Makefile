@@ -5,9 +5,9 @@
 SWIFT ?= swift
 PORT ?= 3000
 APT_PACKAGES = liburing-dev pkg-config
-BENCH_PACKAGES = wrk procps
+BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-asan bench clean
+.PHONY: deps bench-deps build release run test test-asan bench compare flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -44,8 +44,18 @@ test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
 
+# /v1/avatar on one pinned core.
 bench: bench-deps
 	bench/avatar
+
+# Ringside io_uring vs epoll vs nginx vs Hummingbird 2 vs hyper; table and chart.
+compare: bench-deps
+	bench/compare
+
+# perf flamegraph of one engine under load: make flamegraph ENGINE=epoll
+ENGINE ?= uring
+flamegraph: bench-deps
+	bench/flamegraph --engine $(ENGINE)
 
 clean:
 	rm -rf .build .build-asan

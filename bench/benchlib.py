@@ -10,6 +10,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -136,3 +137,23 @@ def fetch(port, path="/v1/avatar", method="GET"):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, body
+
+
+def bootstrap(packages=()):
+    """Installs the system tools the benchmarks need (make bench-deps), and
+    re-runs the calling script inside bench/.venv with `packages` from PyPI."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    venv = os.path.join(root, "bench", ".venv")
+    python = os.path.join(venv, "bin", "python3")
+    if os.environ.get("RINGSIDE_BENCH_VENV") == "1":
+        return
+    subprocess.run(["make", "-s", "-C", root, "bench-deps"], check=True)
+    if packages:
+        if not os.path.exists(python):
+            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        probe = "import importlib.util, sys; sys.exit(any(importlib.util.find_spec(p) is None for p in sys.argv[1:]))"
+        missing = subprocess.run([python, "-c", probe, *packages], capture_output=True).returncode
+        if missing:
+            subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
+        os.environ["RINGSIDE_BENCH_VENV"] = "1"
+        os.execv(python, [python, *sys.argv])

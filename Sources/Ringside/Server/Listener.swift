@@ -1,3 +1,4 @@
+import CLiburing  // socket constants: the shim's headers own them once it is in the module
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,0 +1,66 @@
+// Hummingbird 2 peer for Ringside's side-by-side benchmark.
+//
+//   HummingbirdPeer --port N [--fixture PATH]
+//
+// GET /v1/avatar -> 200, body = the avatar fixture (read once at startup
+// into a ByteBuffer), headers content-type, engine, location, date (added by
+// Hummingbird), content-length. One event-loop thread, a one-thread NIO
+// blocking pool. Exits on SIGTERM/SIGINT (ServiceLifecycle graceful shutdown).
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("usage: HummingbirdPeer --port N [--fixture PATH]\n".utf8))
+    exit(2)
+}
+
+var port = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 0
+var fixturePath = URL(fileURLWithPath: #filePath)  // .../bench/peers/hummingbird-peer/Sources/HummingbirdPeer/main.swift
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Sources/ringside/Resources/avatar.json").path
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+    switch arg {
+    case "--port": guard let v = args.popFirst(), let n = Int(v) else { usage() }; port = n
+    case "--fixture": guard let v = args.popFirst() else { usage() }; fixturePath = v
+    default: usage()
+    }
+}
+guard port > 0 else { usage() }
+guard let fixture = FileManager.default.contents(atPath: fixturePath) else {
+    FileHandle.standardError.write(Data("HummingbirdPeer: cannot read \(fixturePath)\n".utf8))
+    exit(1)
+}
+
+// Keep NIO's global singletons small in case anything reaches for them.
+NIOSingletons.groupLoopCountSuggestion = 1
+NIOSingletons.blockingPoolThreadCountSuggestion = 1
+
+let body = ByteBuffer(bytes: fixture)
+let engine = HTTPField.Name("engine")!
+let headers: HTTPFields = [
+    .contentType: "application/json",
+    engine: "Hummingbird",
+    .location: "/v1/avatar",
+]
+
+let elg = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let router = Router()
+router.get("/v1/avatar") { _, _ -> Response in
+    Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+}
+
+var logger = Logger(label: "HummingbirdPeer")
+logger.logLevel = .warning
+let app = Application(
+    router: router,
+    configuration: .init(address: .hostname("127.0.0.1", port: port)),
+    eventLoopGroupProvider: .shared(elg),
+    logger: logger
+)
+try await app.runService()
+try await elg.shutdownGracefully()
