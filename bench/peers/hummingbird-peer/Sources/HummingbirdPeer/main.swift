@@ -7,6 +7,7 @@
 // Hummingbird), content-length. One event-loop thread, a one-thread NIO
 // blocking pool. Exits on SIGTERM/SIGINT (ServiceLifecycle graceful shutdown).
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
