@@ -33,6 +33,7 @@
 
 static const unsigned RS_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;
 static const unsigned RS_IOSQE_IO_LINK = IOSQE_IO_LINK;
+static const unsigned RS_IOSQE_IO_HARDLINK = IOSQE_IO_HARDLINK;
 static const unsigned RS_IOSQE_ASYNC = IOSQE_ASYNC;
 static const unsigned RS_IOSQE_BUFFER_SELECT = IOSQE_BUFFER_SELECT;
 static const unsigned RS_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;

@@ -65,10 +65,15 @@ extension Ring {
     }
 
     /// Cancels the operation queued with `target`.
+    ///
+    /// - Parameter thenNext: hard-link the next SQE after this one, so it runs
+    ///   once the cancel is done whether or not it found its target; the
+    ///   cancel then posts a CQE only when it fails.
     @inlinable
-    public func cancel(_ target: UserData, userData: UserData) {
+    public func cancel(_ target: UserData, userData: UserData, thenNext: Bool = false) {
         let sqe = nextSQE()
         io_uring_prep_cancel64(sqe, target.rawValue, 0)
+        if thenNext { sqe.pointee.flags |= UInt8(RS_IOSQE_IO_HARDLINK | RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 }

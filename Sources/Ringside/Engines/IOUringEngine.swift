@@ -14,9 +14,10 @@ import Glibc
 /// `io_uring_submit_and_wait`. Needs Linux 6.0 (multishot receive); prefers
 /// 6.1 (`DEFER_TASKRUN`).
 ///
-/// Slot lifetime: a slot is freed only when no receive, send or cancel can
-/// still complete for it; its `user_data` carries the slot's generation so a
-/// late completion can never touch the slot's next connection.
+/// Slot lifetime: every `user_data` carries the slot's generation, so a
+/// completion that arrives after its slot was freed and reused is recognised
+/// and dropped. A slot is freed when it closes, except while a send is in
+/// flight: that send's iovecs live in the slot.
 struct IOUringEngine: Engine, ~Copyable {
     /// The `kind` byte of `UserData`.
     enum Kind: UInt8 {
@@ -81,6 +82,7 @@ struct IOUringEngine: Engine, ~Copyable {
             flushDirty()
             if stopping && drainTicksLeft < 0 { break }
         }
+        ring.submit()  // the last turn's closes
         if accepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
             // Their operations die with the ring; the descriptors must not outlive the worker.
@@ -231,16 +233,29 @@ struct IOUringEngine: Engine, ~Copyable {
         let wantsInput = state.isDisjoint(with: [.closing, .closeAfterFlush, .paused])
         if wantsInput {
             if !state.contains(.receiving) && !state.contains(.cancelling) { armReceive(slot) }
-        } else if state.contains(.receiving) && !state.contains(.cancelling) {
+        } else if state.contains(.receiving) && !state.contains(.cancelling) && !state.contains(.closing) {
             // Stop reading: the connection is closing or its responses are backed up.
             connection.pointee.state.insert(.cancelling)
             ring.cancel(receiveUserData(slot), userData: userData(.cancel, slot))
         }
 
-        if connection.pointee.state.contains(.closing) && connection.pointee.isQuiescent {
-            ring.close(fd: connection.pointee.fd, userData: UserData(kind: Kind.close.rawValue))
-            core.connections.free(slot)
+        if connection.pointee.state.contains(.closing) && !connection.pointee.state.contains(.sending) {
+            close(slot)
         }
+    }
+
+    /// Cancels the receive (if armed) and closes the socket in one hard-linked
+    /// pair, and frees the slot now: completions still on their way carry the
+    /// old generation and are ignored (their buffers recycled). A send in
+    /// flight is waited for, as its iovecs live in the slot.
+    private mutating func close(_ slot: Int) {
+        let connection = core.connections[slot]
+        let ignored = UserData(kind: Kind.close.rawValue)
+        if connection.pointee.state.contains(.receiving) && !connection.pointee.state.contains(.cancelling) {
+            ring.cancel(receiveUserData(slot), userData: ignored, thenNext: true)
+        }
+        ring.close(fd: connection.pointee.fd, userData: ignored)
+        core.connections.free(slot)
     }
 
     private mutating func send(_ slot: Int) {

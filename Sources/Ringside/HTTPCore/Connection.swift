@@ -42,7 +42,4 @@ struct Connection {
     var sendingCount: Int = 0
     /// epoll only: the events registered for this socket, to skip redundant `epoll_ctl`.
     var interest: UInt32 = 0
-
-    /// Nothing in flight that could still complete for this slot.
-    var isQuiescent: Bool { state.isDisjoint(with: [.receiving, .sending, .cancelling]) }
 }
