@@ -30,7 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var receiveBufferSize: Int
     /// Submission-queue entries per ring; the completion queue gets four times as many.
     public var ringEntries: Int
-    /// Responses queued per connection before the server stops reading its pipelined requests.
+    /// Responses queued per connection before the server stops reading its
+    /// pipelined requests. Each is a 16-byte iovec per connection slot, touched
+    /// once used: 16 keeps 10,000 idle connections near 2.5 MB of them.
     public var maxQueuedResponses: Int
     /// Request-head limits (414, 431).
     public var parserLimits: ParserLimits
@@ -48,7 +50,7 @@ public struct ServerConfiguration: Sendable {
         receiveBufferCount: Int = 1024,
         receiveBufferSize: Int = 4096,
         ringEntries: Int = 1024,
-        maxQueuedResponses: Int = 64,
+        maxQueuedResponses: Int = 16,
         parserLimits: ParserLimits = ParserLimits(),
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")]
     ) {
