@@ -61,3 +61,32 @@ flamegraph: bench-deps
 
 clean:
 	rm -rf .build .build-asan
+
+# libFuzzer targets in Fuzz/: not SwiftPM targets (a fuzzer has no main), so they are built with
+# swiftc straight from Sources/HTTP1 into one module, under the fuzzer and AddressSanitizer.
+SWIFTC ?= swiftc
+FUZZ_SECONDS ?= 300
+FUZZ_DIR = .build-fuzz
+FUZZERS = parser chunked
+FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -use-ld=lld \
+	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
+
+.PHONY: fuzz fuzz-build
+
+fuzz-build:
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ParserFuzzer Sources/HTTP1/*.swift Fuzz/ParserFuzzer.swift \
+		-o $(FUZZ_DIR)/parser-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift \
+		-o $(FUZZ_DIR)/chunked-fuzzer
+
+# Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
+# Fuzz/corpus (new entries never land in the repository). A crash fails make; its input is left
+# in .build-fuzz/ (replay: .build-fuzz/parser-fuzzer .build-fuzz/crash-...).
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus-$$f/; \
+		echo "== $$f-fuzzer, $(FUZZ_SECONDS) s"; \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$f.dict \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
+	done

@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "RingsideCLI",
             dependencies: [
-                "Ringside",
+                "Ringside", "HTTP1",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -52,6 +52,8 @@ let package = Package(
         ),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
+        // Internals of the library that no socket test can pin down (timer wheel).
+        .testTarget(name: "RingsideUnitTests", dependencies: ["Ringside"], swiftSettings: swiftSettings),
         // Counts malloc calls made on threads that opt in; linked only into the probe.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs a worker in-process and counts its allocations over 10,000 requests.

@@ -10,8 +10,10 @@ extension HeadScanner {
             try noteHost(value, valueEnd)
         case 6 where ByteClass.equalsLowercase(p + name, 6, "expect"):
             // An HTTP/1.0 client cannot expect an interim response (RFC 9110 §10.1.1).
-            if head.versionMinor >= 1, ByteClass.equalsLowercase(p + value, valueEnd - value, "100-continue") {
-                head.expectContinue = true
+            if ByteClass.equalsLowercase(p + value, valueEnd - value, "100-continue") {
+                if head.versionMinor >= 1 { head.expectContinue = true }
+            } else {
+                head.unmetExpectation = true  // the only expectation defined is 100-continue: 417
             }
         case 10 where ByteClass.equalsLowercase(p + name, 10, "connection"):
             noteConnection(value, valueEnd)

@@ -64,6 +64,8 @@ public struct RequestHead: Sendable {
     public var connectionKeepAlive: Bool = false
     /// `Expect: 100-continue` was sent.
     public var expectContinue: Bool = false
+    /// An `Expect` other than `100-continue` was sent: answer 417 (RFC 9110 §10.1.1).
+    public var unmetExpectation: Bool = false
 
     @inlinable public init() {}
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTP1
 import Logging
 import Ringside
 #if canImport(Glibc)
@@ -23,14 +24,27 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("pin-cpus"), help: "Pin worker i to the i-th allowed CPU.")
     var pinCPUs = false
 
-    @Option(help: "Open connections per worker.")
-    var maxConnections = 16384
+    @OptionGroup(title: "Limits")
+    var limits: LimitOptions
+
+    @OptionGroup(title: "Timeouts (whole seconds; checked once a second)")
+    var timeouts: TimeoutOptions
+
+    @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
+    var ringEntries = 1024
 
     func run() throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let configuration = ServerConfiguration(
-            host: host, port: port, workers: workers.count, engine: engine,
-            pinCPUs: pinCPUs, maxConnectionsPerWorker: maxConnections)
+            host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
+            maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
+            parserLimits: ParserLimits(
+                maxRequestLineLength: limits.maxRequestLine, maxHeaderBytes: limits.maxHeaderBytes,
+                maxHeaderCount: limits.maxHeaders),
+            maxBodyBytes: limits.maxBody,
+            timeouts: ServerConfiguration.Timeouts(
+                header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
+                send: timeouts.sendTimeout, drain: timeouts.drainTimeout))
         let server = Server(configuration: configuration, router: DemoRoutes.router())
         do {
             try server.run { boundPort in

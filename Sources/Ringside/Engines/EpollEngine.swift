@@ -30,11 +30,15 @@ struct EpollEngine: Engine, ~Copyable {
     private let receiveBufferSize: Int
     private let events: UnsafeMutablePointer<epoll_event>
     private var second: Int
+    /// The listener is in the epoll set.
     private var accepting = false
+    /// Accept failed (EMFILE, ENFILE, ...): wait for the next tick before trying again.
+    private var acceptBackingOff = false
     private var acceptFailureLogged: Int32 = 0
     private var connectionLimitLogged = false
     private var stopping = false
     private var drainTicksLeft = 0
+    private let drainTimeout: Int
     private let logger: Logger
 
     init(context: WorkerContext) throws {
@@ -43,13 +47,14 @@ struct EpollEngine: Engine, ~Copyable {
         guard epoll >= 0 else { throw IOUringError("epoll_create1", errno: errno) }
         self.epoll = epoll
         second = WallClock.seconds
-        core = HTTPCore(configuration: configuration, router: context.router, now: second)
+        core = HTTPCore(configuration: configuration, router: context.router)
         listener = context.listener
         wakeFD = context.wakeFD
         receiveBufferSize = configuration.receiveBufferSize
         receiveBuffer = .allocate(byteCount: receiveBufferSize, alignment: 64)
         events = .allocate(capacity: EpollEngine.eventCapacity)
         logger = context.logger
+        drainTimeout = configuration.timeouts.drain
 
         let flags = fcntl(listener, F_GETFL)
         _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
@@ -146,6 +151,7 @@ struct EpollEngine: Engine, ~Copyable {
                 let code = errno
                 if code == EAGAIN || code == EINTR || code == ECONNABORTED { return }
                 // EMFILE/ENFILE and the like: stop watching the listener until the next tick.
+                acceptBackingOff = true
                 if acceptFailureLogged != code {
                     acceptFailureLogged = code
                     logger.warning("accept failed; retrying every second", metadata: ["errno": "\(code)"])
@@ -155,32 +161,43 @@ struct EpollEngine: Engine, ~Copyable {
             }
             guard !stopping, let slot = core.connections.open(fd: fd) else {
                 close(fd)
-                if !stopping && !connectionLimitLogged {
-                    connectionLimitLogged = true
-                    logger.warning("connection limit reached; closing new connections",
-                                   metadata: ["limit": "\(core.connections.capacity)"])
-                }
                 continue
             }
             core.connections[slot].pointee.interest = EPOLLIN.rawValue
             register(fd, userData(slot), EPOLLIN.rawValue)
+            core.connections.markDirty(slot)  // starts its idle timer
+            if core.connections.isFull {
+                // New connections wait in the listen backlog until one closes.
+                stopAccepting()
+                if !connectionLimitLogged {
+                    connectionLimitLogged = true
+                    logger.warning("connection limit reached; accepting again when one closes",
+                                   metadata: ["limit": "\(core.connections.capacity)"])
+                }
+                return
+            }
         }
     }
 
     private mutating func ticked() {
-        core.refreshDate(now: second)
+        core.tick()
         if stopping { drainTicksLeft -= 1 }
-        if !accepting && !stopping {
+        if acceptBackingOff {
+            acceptBackingOff = false
             acceptFailureLogged = 0
-            startAccepting()
         }
+        resumeAccepting()
         connectionLimitLogged = false
+    }
+
+    private mutating func resumeAccepting() {
+        if !accepting && !stopping && !acceptBackingOff && !core.connections.isFull { startAccepting() }
     }
 
     private mutating func stop() {
         guard !stopping else { return }
         stopping = true
-        drainTicksLeft = 2
+        drainTicksLeft = drainTimeout
         stopAccepting()
         core.closeAllAfterFlush()
     }
@@ -190,7 +207,10 @@ struct EpollEngine: Engine, ~Copyable {
     private mutating func flushDirty() {
         var index = 0
         while index < core.connections.dirtyCount {
-            flush(core.connections.takeDirty(at: index))
+            let slot = core.connections.dirtySlot(at: index)
+            let generation = core.connections[slot].pointee.generation
+            flush(slot)
+            core.connections.flushed(slot, generation: generation)
             index += 1
         }
         core.connections.clearDirty()
@@ -223,8 +243,10 @@ struct EpollEngine: Engine, ~Copyable {
         if state.contains(.closing) {
             close(connection.pointee.fd)  // also leaves the epoll set
             core.connections.free(slot)
+            resumeAccepting()
             return
         }
+        core.updateTimer(slot)
 
         var interest: UInt32 = 0
         if state.isDisjoint(with: [.closeAfterFlush, .paused]) { interest |= EPOLLIN.rawValue }

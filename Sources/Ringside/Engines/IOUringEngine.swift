@@ -32,12 +32,23 @@ struct IOUringEngine: Engine, ~Copyable {
     /// Kernel-written memory that must outlive its SQE: the eventfd counter and the tick's deadline.
     private let wakeValue: UnsafeMutablePointer<UInt64>
     private let tickDeadline: UnsafeMutablePointer<__kernel_timespec>
+    /// A multishot accept is armed (a cancel may be on its way).
     private var accepting = false
+    private var acceptCancelled = false
+    /// Accept failed (EMFILE, ENFILE, ...): wait for the next tick before trying again.
+    private var acceptBackingOff = false
     /// The accept failure already logged in this burst (0: none); a tick ends the burst.
     private var acceptFailureLogged: Int32 = 0
     private var connectionLimitLogged = false
+    /// Sockets a multishot accept delivered after the connection limit was
+    /// reached (before its cancel landed): they wait here, unread, as they
+    /// would in the listen backlog, and get the next free slots.
+    private let parked: UnsafeMutablePointer<Int32>
+    private let parkCapacity: Int
+    private var parkedCount = 0
     private var stopping = false
     private var drainTicksLeft = 0
+    private let drainTimeout: Int
     private let logger: Logger
 
     init(context: WorkerContext) throws(IOUringError) {
@@ -48,18 +59,23 @@ struct IOUringEngine: Engine, ~Copyable {
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
         self.ring = ring
-        core = HTTPCore(configuration: configuration, router: context.router, now: WallClock.seconds)
+        core = HTTPCore(configuration: configuration, router: context.router)
         listener = context.listener
         wakeFD = context.wakeFD
         wakeValue = .allocate(capacity: 1)
         tickDeadline = .allocate(capacity: 1)
         logger = context.logger
+        drainTimeout = configuration.timeouts.drain
+        parkCapacity = Int(configuration.backlog)
+        parked = .allocate(capacity: parkCapacity)
     }
 
     deinit {
         buffers.release(from: ring)
         wakeValue.deallocate()
         tickDeadline.deallocate()
+        for index in 0..<parkedCount { Glibc.close(parked[index]) }
+        parked.deallocate()
     }
 
     mutating func run() {
@@ -160,34 +176,74 @@ struct IOUringEngine: Engine, ~Copyable {
     }
 
     private mutating func accepted(_ completion: Completion) {
-        if !completion.hasMore { accepting = false }
+        if !completion.hasMore {
+            accepting = false
+            acceptCancelled = false
+        }
         let fd = completion.result
         if fd >= 0 {
-            if !stopping, let slot = core.connections.open(fd: fd) {
-                armReceive(slot)
+            if stopping {
+                ring.close(fd: fd, userData: UserData(kind: Kind.close.rawValue))
+            } else if !core.connections.isFull {
+                adopt(fd)
+            } else if parkedCount < parkCapacity {
+                // Accepted before the cancel for the connection limit took effect.
+                parked[parkedCount] = fd
+                parkedCount += 1
             } else {
                 ring.close(fd: fd, userData: UserData(kind: Kind.close.rawValue))
-                if !stopping && !connectionLimitLogged {
-                    connectionLimitLogged = true
-                    logger.warning("connection limit reached; closing new connections",
-                                   metadata: ["limit": "\(core.connections.capacity)"])
-                }
             }
-            if !accepting && !stopping { armAccept() }
-        } else if fd != -ECANCELED && acceptFailureLogged != -fd {
+        } else if fd != -ECANCELED {
             // EMFILE/ENFILE and the like: keep serving, try again on the next tick.
-            acceptFailureLogged = -fd
-            logger.warning("accept failed; retrying every second", metadata: ["errno": "\(-fd)"])
+            acceptBackingOff = true
+            if acceptFailureLogged != -fd {
+                acceptFailureLogged = -fd
+                logger.warning("accept failed; retrying every second", metadata: ["errno": "\(-fd)"])
+            }
+        }
+        resumeAccepting()
+    }
+
+    /// Gives an accepted socket a slot and starts reading it.
+    private mutating func adopt(_ fd: Int32) {
+        guard let slot = core.connections.open(fd: fd) else { return }
+        armReceive(slot)
+        core.connections.markDirty(slot)  // starts its idle timer
+        if core.connections.isFull {
+            pauseAccepting()
+            if !connectionLimitLogged {
+                connectionLimitLogged = true
+                logger.warning("connection limit reached; accepting again when one closes",
+                               metadata: ["limit": "\(core.connections.capacity)"])
+            }
         }
     }
 
+    /// Whether the worker should be accepting now.
+    private var wantsToAccept: Bool {
+        !stopping && !acceptBackingOff && !core.connections.isFull && parkedCount == 0
+    }
+
+    private mutating func resumeAccepting() {
+        if !accepting && wantsToAccept { armAccept() }
+    }
+
+    /// At the connection limit: new connections wait in the listen backlog.
+    private mutating func pauseAccepting() {
+        guard accepting && !acceptCancelled else { return }
+        acceptCancelled = true
+        // The cancel's own CQE is of no interest: tag it like a close, which is ignored.
+        ring.cancel(UserData(kind: Kind.accept.rawValue), userData: UserData(kind: Kind.close.rawValue))
+    }
+
     private mutating func ticked() {
-        core.refreshDate(now: WallClock.seconds)
+        core.tick()
         if stopping { drainTicksLeft -= 1 }
-        if !accepting && !stopping {
+        if acceptBackingOff {
+            acceptBackingOff = false
             acceptFailureLogged = 0
-            armAccept()
         }
+        resumeAccepting()
         connectionLimitLogged = false
         armTick()
     }
@@ -196,12 +252,11 @@ struct IOUringEngine: Engine, ~Copyable {
     private mutating func stop() {
         guard !stopping else { return }
         stopping = true
-        drainTicksLeft = 2
-        if accepting {
-            // The cancel's own CQE is of no interest: tag it like a close, which is ignored.
-            ring.cancel(UserData(kind: Kind.accept.rawValue), userData: UserData(kind: Kind.close.rawValue))
-        }
+        drainTicksLeft = drainTimeout
+        pauseAccepting()
         core.closeAllAfterFlush()
+        for index in 0..<parkedCount { ring.close(fd: parked[index], userData: UserData(kind: Kind.close.rawValue)) }
+        parkedCount = 0
     }
 
     // MARK: Turning connection state into SQEs
@@ -209,7 +264,10 @@ struct IOUringEngine: Engine, ~Copyable {
     private mutating func flushDirty() {
         var index = 0
         while index < core.connections.dirtyCount {
-            flush(core.connections.takeDirty(at: index))
+            let slot = core.connections.dirtySlot(at: index)
+            let generation = core.connections[slot].pointee.generation
+            flush(slot)
+            core.connections.flushed(slot, generation: generation)
             index += 1
         }
         core.connections.clearDirty()
@@ -239,8 +297,15 @@ struct IOUringEngine: Engine, ~Copyable {
             ring.cancel(receiveUserData(slot), userData: userData(.cancel, slot))
         }
 
-        if connection.pointee.state.contains(.closing) && !connection.pointee.state.contains(.sending) {
+        if !connection.pointee.state.contains(.closing) {
+            core.updateTimer(slot)
+        } else if !connection.pointee.state.contains(.sending) {
             close(slot)
+        } else if !connection.pointee.state.contains(.cancellingSend) {
+            // A send can wait forever on a peer that does not read: cancel it,
+            // its CQE then lets the close go ahead.
+            connection.pointee.state.insert(.cancellingSend)
+            ring.cancel(userData(.send, slot), userData: UserData(kind: Kind.close.rawValue))
         }
     }
 
@@ -256,6 +321,14 @@ struct IOUringEngine: Engine, ~Copyable {
         }
         ring.close(fd: connection.pointee.fd, userData: ignored)
         core.connections.free(slot)
+        if parkedCount > 0 && !stopping {
+            // First come, first served: the oldest parked socket takes the slot.
+            let fd = parked[0]
+            parkedCount -= 1
+            parked.update(from: parked + 1, count: parkedCount)
+            adopt(fd)
+        }
+        resumeAccepting()
     }
 
     private mutating func send(_ slot: Int) {

@@ -1,5 +1,20 @@
+import HTTP1
+
 /// One connection slot: plain data in a preallocated table, no object per connection.
 struct Connection {
+    /// The request body being read past, if any. Routes answer from the head,
+    /// so bodies are consumed (to keep the connection in sync) and dropped.
+    enum Body {
+        case none
+        case length(remaining: Int)
+        case chunked(ChunkedDecoder)
+    }
+
+    /// Which timeout guards the connection now (see `HTTPCore.updateTimer`).
+    enum Timer: UInt8 {
+        case none, idle, header, body, send
+    }
+
     struct State: OptionSet {
         var rawValue: UInt16
         /// The slot holds a live socket.
@@ -18,6 +33,8 @@ struct Connection {
         static let paused = State(rawValue: 1 << 6)
         /// On the worker's dirty list for this loop turn.
         static let dirty = State(rawValue: 1 << 7)
+        /// io_uring: a cancel for the send in flight was queued (closing a stalled connection).
+        static let cancellingSend = State(rawValue: 1 << 8)
 
         // Plain bit operations: OptionSet's defaults reach these through
         // protocol witnesses on the hot path (seen in the flamegraph).
@@ -32,14 +49,30 @@ struct Connection {
     var generation: UInt32 = 0
     var state: State = []
     /// Bytes held in this slot's spill buffer (a split or paused request).
-    var spillCount: Int = 0
+    var spillCount: Int = 0 {
+        didSet { spillHighWater = max(spillHighWater, spillCount) }
+    }
+    /// The most the spill buffer held on this connection.
+    var spillHighWater: Int = 0
     /// Of those, how many the parser already found incomplete.
     var scanned: Int = 0
-    /// Request-body bytes still to be discarded.
-    var discardCount: Int = 0
+    var body: Body = .none
+    /// The response of the request whose body is being read, sent once the body ends.
+    var deferredResponse: UnsafeRawBufferPointer?
     /// Queued response iovecs, and how many of them the send in flight covers.
     var queuedCount: Int = 0
     var sendingCount: Int = 0
     /// epoll only: the events registered for this socket, to skip redundant `epoll_ctl`.
     var interest: UInt32 = 0
+
+    // Timer state: which timeout runs, since when (monotonic seconds), and the
+    // slot's links in the worker's timer wheel.
+    var timer: Timer = .none
+    var timerStart: Int = 0
+    /// Bytes of a body were consumed or sent since the timer was last updated.
+    var progressed = false
+    var timerDeadline: Int = 0
+    var timerBucket: Int32 = -1
+    var timerNext: Int32 = -1
+    var timerPrevious: Int32 = -1
 }

@@ -6,7 +6,8 @@ import Glibc
 ///
 /// Slot *i* owns `responsesPerConnection` iovecs, one `msghdr` and a spill
 /// buffer for requests that straddle receives. Spill memory is reserved, not
-/// committed (`MAP_NORESERVE`): a page costs RAM only once a connection uses it.
+/// committed (`MAP_NORESERVE`): a page costs RAM only once a connection uses it,
+/// and is given back when a connection that used more than one page closes.
 struct ConnectionTable: ~Copyable {
     let capacity: Int
     let responsesPerConnection: Int
@@ -20,8 +21,10 @@ struct ConnectionTable: ~Copyable {
     /// Slots touched this loop turn, each once (see `Connection.State.dirty`).
     private let dirtySlots: UnsafeMutablePointer<UInt32>
     private(set) var dirtyCount = 0
+    private var timers: TimerWheel
+    private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    init(capacity: Int, responsesPerConnection: Int, spillSize: Int) {
+    init(capacity: Int, responsesPerConnection: Int, spillSize: Int, now: Int) {
         self.capacity = capacity
         self.responsesPerConnection = responsesPerConnection
         self.spillSize = spillSize
@@ -41,7 +44,10 @@ struct ConnectionTable: ~Copyable {
         // Lowest slots on top of the stack: busy slots stay dense in memory.
         for index in 0..<capacity { freeSlots[index] = UInt32(capacity - 1 - index) }
         freeCount = capacity
-        dirtySlots = .allocate(capacity: capacity)
+        // A slot is listed once per walk, plus once more if it is freed and
+        // reused during the walk: twice the slots bound the list.
+        dirtySlots = .allocate(capacity: 2 * capacity)
+        timers = TimerWheel(now: now)
     }
 
     deinit {
@@ -51,6 +57,7 @@ struct ConnectionTable: ~Copyable {
         munmap(spill, capacity * spillSize)
         freeSlots.deallocate()
         dirtySlots.deallocate()
+        timers.deallocate()
     }
 
     var openCount: Int { capacity - freeCount }
@@ -82,6 +89,11 @@ struct ConnectionTable: ~Copyable {
 
     /// Returns the slot; completions still carrying the old generation are stale.
     mutating func free(_ slot: Int) {
+        timers.unschedule(slot, in: slots)
+        if slots[slot].spillHighWater > pageSize {
+            // A deep pipeline touched more than a page: give the memory back.
+            madvise(spill(slot), (slots[slot].spillHighWater + pageSize - 1) & ~(pageSize - 1), MADV_DONTNEED)
+        }
         slots[slot].state = []
         slots[slot].fd = -1
         slots[slot].generation = (slots[slot].generation &+ 1) & 0xFF_FFFF
@@ -89,21 +101,38 @@ struct ConnectionTable: ~Copyable {
         freeCount += 1
     }
 
+    var isFull: Bool { freeCount == 0 }
+
+    // MARK: Timers
+
+    mutating func schedule(_ slot: Int, at deadline: Int) { timers.schedule(slot, at: deadline, in: slots) }
+
+    mutating func unschedule(_ slot: Int) { timers.unschedule(slot, in: slots) }
+
+    mutating func popExpired(now: Int) -> Int? { timers.popExpired(now: now, in: slots) }
+
+    // MARK: Dirty list
+
     @inline(__always)
     mutating func markDirty(_ slot: Int) {
         guard !slots[slot].state.contains(.dirty) else { return }
+        precondition(dirtyCount < 2 * capacity, "dirty list overflow")
         slots[slot].state.insert(.dirty)
         dirtySlots[dirtyCount] = UInt32(slot)
         dirtyCount += 1
     }
 
-    /// The `index`-th dirty slot, its flag cleared: handling it may mark it
-    /// dirty again, which appends it, and a walk up to `dirtyCount` visits it again.
+    /// The `index`-th slot on the dirty list. Its flag stays set while the
+    /// engine flushes it, so marking it again meanwhile is a no-op; call
+    /// `flushed(_:generation:)` afterwards.
     @inline(__always)
-    mutating func takeDirty(at index: Int) -> Int {
-        let slot = Int(dirtySlots[index])
-        slots[slot].state.remove(.dirty)
-        return slot
+    func dirtySlot(at index: Int) -> Int { Int(dirtySlots[index]) }
+
+    /// Ends a slot's flush: a later change puts it on the list again. A slot
+    /// freed and reused during the flush keeps the new connection's flag.
+    @inline(__always)
+    mutating func flushed(_ slot: Int, generation: UInt32) {
+        if slots[slot].generation == generation { slots[slot].state.remove(.dirty) }
     }
 
     /// Forgets the dirty list once every entry was taken.

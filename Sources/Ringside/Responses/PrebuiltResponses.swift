@@ -30,16 +30,22 @@ struct PrebuiltResponses: ~Copyable {
 
     /// Responses the server itself sends, in `ID` order.
     enum ID: Int, CaseIterable {
-        case badRequest, notFound, uriTooLong, headerFieldsTooLarge, notImplemented, versionNotSupported
+        case badRequest, notFound, requestTimeout, contentTooLarge, uriTooLong, expectationFailed,
+             headerFieldsTooLarge, notImplemented, versionNotSupported, options
 
-        var status: Int {
+        func response(allow: String) -> StaticResponse {
             switch self {
-            case .badRequest: 400
-            case .notFound: 404
-            case .uriTooLong: 414
-            case .headerFieldsTooLarge: 431
-            case .notImplemented: 501
-            case .versionNotSupported: 505
+            case .badRequest: .jsonError(400)
+            case .notFound: .jsonError(404)
+            case .requestTimeout: .jsonError(408)
+            case .contentTooLarge: .jsonError(413)
+            case .uriTooLong: .jsonError(414)
+            case .expectationFailed: .jsonError(417)
+            case .headerFieldsTooLarge: .jsonError(431)
+            case .notImplemented: .jsonError(501)
+            case .versionNotSupported: .jsonError(505)
+            // `OPTIONS *`: what the server as a whole answers (RFC 9110 §9.3.7).
+            case .options: StaticResponse(status: 200, headers: [("allow", allow)], body: [])
             }
         }
 
@@ -67,10 +73,11 @@ struct PrebuiltResponses: ~Copyable {
     static func methodNotAllowed(_ index: Int) -> Int { ID.allCases.count + 2 * index + 1 }
 
     init(router: Router, serverHeaders: [(name: String, value: String)], now: Int) {
-        var responses = ID.allCases.map { StaticResponse.jsonError($0.status, reason: ReasonPhrase.for($0.status)) }
+        let allow = "GET, HEAD"  // every route answers these two
+        var responses = ID.allCases.map { $0.response(allow: allow) }
         for route in router.routes {
             responses.append(route.response)
-            responses.append(.jsonError(405, reason: "Method Not Allowed", headers: [("allow", "GET, HEAD")]))
+            responses.append(.jsonError(405, headers: [("allow", allow)]))
         }
 
         var encoded: [ResponseEncoder.Encoded] = []

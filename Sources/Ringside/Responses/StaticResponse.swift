@@ -1,3 +1,5 @@
+import HTTP1
+
 /// A response whose bytes never change except for its `date`.
 ///
 /// Each worker lays it out once (status line, headers, body in one buffer)
@@ -20,12 +22,12 @@ public struct StaticResponse: Sendable {
     }
 
     /// A small JSON error body: `{"error":"Not Found","status":404}`.
-    static func jsonError(_ status: Int, reason: String, headers: [(name: String, value: String)] = []) -> StaticResponse {
+    static func jsonError(_ status: Int, headers: [(name: String, value: String)] = []) -> StaticResponse {
         StaticResponse(
             status: status,
             contentType: "application/json",
             headers: headers,
-            body: Array("{\"error\":\"\(reason)\",\"status\":\(status)}".utf8)
+            body: Array("{\"error\":\"\(ReasonPhrase.for(status))\",\"status\":\(status)}".utf8)
         )
     }
 }

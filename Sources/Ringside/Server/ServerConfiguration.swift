@@ -23,7 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var pinCPUs: Bool
     /// `listen(2)` backlog per worker.
     public var backlog: Int32
-    /// Open connections per worker; an accepted connection beyond it is closed at once.
+    /// Open connections per worker; at the limit the worker stops accepting (new
+    /// connections wait in the listen backlog) until one closes.
     public var maxConnectionsPerWorker: Int
     /// Receive buffers per worker (a power of two) and their size in bytes.
     public var receiveBufferCount: Int
@@ -36,6 +37,10 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedResponses: Int
     /// Request-head limits (414, 431).
     public var parserLimits: ParserLimits
+    /// Largest request body accepted (413, checked against `Content-Length` before reading).
+    public var maxBodyBytes: Int
+    /// Timeouts, in whole seconds: workers check them once a second.
+    public var timeouts: Timeouts
     /// Header fields added to every response, after the route's own content-type.
     public var serverHeaders: [(name: String, value: String)]
 
@@ -52,6 +57,8 @@ public struct ServerConfiguration: Sendable {
         ringEntries: Int = 1024,
         maxQueuedResponses: Int = 16,
         parserLimits: ParserLimits = ParserLimits(),
+        maxBodyBytes: Int = 1 << 20,
+        timeouts: Timeouts = Timeouts(),
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")]
     ) {
         self.host = host
@@ -66,7 +73,31 @@ public struct ServerConfiguration: Sendable {
         self.ringEntries = ringEntries
         self.maxQueuedResponses = maxQueuedResponses
         self.parserLimits = parserLimits
+        self.maxBodyBytes = maxBodyBytes
+        self.timeouts = timeouts
         self.serverHeaders = serverHeaders
+    }
+
+    /// How long a connection may take, in seconds; each fires between N and N+1 s.
+    public struct Timeouts: Sendable, Equatable {
+        /// From the first byte of a request head until it is complete (slow-drip clients): 408, close.
+        public var header: Int
+        /// Without progress while a request body is read: close.
+        public var body: Int
+        /// A keep-alive connection with nothing to do, new connections included: close.
+        public var idle: Int
+        /// Without progress while responses are being sent: close.
+        public var send: Int
+        /// On shutdown, for queued responses to go out before connections are cut.
+        public var drain: Int
+
+        public init(header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3) {
+            self.header = header
+            self.body = body
+            self.idle = idle
+            self.send = send
+            self.drain = drain
+        }
     }
 
     /// CPUs this process may run on (its affinity mask), so `taskset` is respected.
