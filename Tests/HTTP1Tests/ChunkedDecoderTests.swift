@@ -455,7 +455,7 @@ let invalidChunkedCases: [InvalidChunkedCase] = [
     /// Mutated encodings never crash or point outside their input (it ends at a guard page); a
     /// random split agrees with one shot; and both agree with the line-based reference.
     @Test func randomMutations() {
-        var rng = ChunkedRandom(state: 0x2545_F491_4F6C_DD1D)
+        var rng = XorShift(state: 0x2545_F491_4F6C_DD1D)
         let suffix = ascii("GET / HTTP/1.1\r\n\r\n")
         let seeds = validChunkedCases.filter { $0.encoding.count < 200 }.flatMap { [$0.encoding, $0.encoding + suffix] }
             + invalidChunkedCases.filter { $0.encoding.count < 200 }.map(\.encoding)
@@ -486,22 +486,11 @@ let invalidChunkedCases: [InvalidChunkedCase] = [
     }
 }
 
-/// xorshift64*, with mutations aimed at the decoder's decision points.
-struct ChunkedRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
+/// Mutations aimed at the decoder's decision points, driven by `XorShift`.
+enum ChunkedRandom {
     static let interesting = ascii("\r\n \t;:=\"0019aAfFgx-") + [0x00, 0x7F, 0x80, 0xFF]
 
-    static func mutate(_ input: [UInt8], _ rng: inout ChunkedRandom) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout XorShift) -> [UInt8] {
         var out = input
         for _ in 0..<(1 + rng.below(3)) {
             let position = out.isEmpty ? 0 : rng.below(out.count)
