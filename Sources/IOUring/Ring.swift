@@ -51,9 +51,6 @@ public struct Ring: ~Copyable {
         ring.deallocate()
     }
 
-    /// Whether task work runs only when this thread enters the kernel.
-    public var defersTaskRun: Bool { setupFlags & IORING_SETUP_DEFER_TASKRUN != 0 }
-
     /// A free SQE; when the submission queue is full it is submitted first.
     @inlinable
     public func nextSQE() -> UnsafeMutablePointer<io_uring_sqe> {

@@ -44,7 +44,7 @@ struct EpollEngine: Engine, ~Copyable {
     init(context: WorkerContext) throws {
         let configuration = context.configuration
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw IOUringError("epoll_create1", errno: errno) }
+        guard epoll >= 0 else { throw SystemCallError(step: "epoll_create1", errno: errno) }
         self.epoll = epoll
         second = WallClock.seconds
         core = HTTPCore(configuration: configuration, router: context.router)
@@ -91,9 +91,7 @@ struct EpollEngine: Engine, ~Copyable {
         }
         if core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
-            for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
-                close(core.connections[slot].pointee.fd)
-            }
+            core.connections.closeOpenDescriptors()
         }
     }
 

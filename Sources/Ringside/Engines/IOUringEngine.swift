@@ -102,9 +102,7 @@ struct IOUringEngine: Engine, ~Copyable {
         if accepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
             // Their operations die with the ring; the descriptors must not outlive the worker.
-            for slot in 0..<core.connections.capacity where core.connections[slot].pointee.state.contains(.open) {
-                Glibc.close(core.connections[slot].pointee.fd)
-            }
+            core.connections.closeOpenDescriptors()
         }
     }
 

@@ -103,6 +103,11 @@ struct ConnectionTable: ~Copyable {
 
     var isFull: Bool { freeCount == 0 }
 
+    /// After a drain timed out: closes the sockets of connections still open.
+    func closeOpenDescriptors() {
+        for slot in 0..<capacity where slots[slot].state.contains(.open) { close(slots[slot].fd) }
+    }
+
     // MARK: Timers
 
     mutating func schedule(_ slot: Int, at deadline: Int) { timers.schedule(slot, at: deadline, in: slots) }

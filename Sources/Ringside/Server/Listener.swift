@@ -6,12 +6,6 @@ import Glibc
 /// Listening sockets: one per worker, all on one port through `SO_REUSEPORT`,
 /// so the kernel spreads connections across workers without a shared accept queue.
 enum Listener {
-    struct Failure: Error, CustomStringConvertible {
-        var step: String
-        var errno: Int32
-        var description: String { "\(step): \(String(cString: strerror(errno)))" }
-    }
-
     /// Binds `count` sockets to `host:port` (port 0: the first picks one, the rest share it).
     /// Returns the descriptors and the bound port.
     static func bind(host: String, port: Int, count: Int, backlog: Int32) throws -> (fds: [Int32], port: Int) {
@@ -38,7 +32,7 @@ enum Listener {
             var ipv6 = sockaddr_in6()
             ipv6.sin6_family = sa_family_t(AF_INET6)
             ipv6.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, host, &ipv6.sin6_addr) == 1 else { throw Failure(step: "invalid IPv6 address \(host)", errno: EINVAL) }
+            guard inet_pton(AF_INET6, host, &ipv6.sin6_addr) == 1 else { throw SystemCallError(step: "invalid IPv6 address \(host)", errno: EINVAL) }
             withUnsafeMutableBytes(of: &address) { $0.storeBytes(of: ipv6, as: sockaddr_in6.self) }
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
             family = AF_INET6
@@ -46,14 +40,14 @@ enum Listener {
             var ipv4 = sockaddr_in()
             ipv4.sin_family = sa_family_t(AF_INET)
             ipv4.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, host, &ipv4.sin_addr) == 1 else { throw Failure(step: "invalid IPv4 address \(host)", errno: EINVAL) }
+            guard inet_pton(AF_INET, host, &ipv4.sin_addr) == 1 else { throw SystemCallError(step: "invalid IPv4 address \(host)", errno: EINVAL) }
             withUnsafeMutableBytes(of: &address) { $0.storeBytes(of: ipv4, as: sockaddr_in.self) }
             length = socklen_t(MemoryLayout<sockaddr_in>.size)
             family = AF_INET
         }
 
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(step: "socket", errno: errno) }
+        guard fd >= 0 else { throw SystemCallError(step: "socket", errno: errno) }
         var one: Int32 = 1
         let size = socklen_t(MemoryLayout<Int32>.size)
         // Accepted sockets inherit TCP_NODELAY: responses leave without Nagle's delay.
@@ -63,7 +57,7 @@ enum Listener {
         else {
             let code = errno
             close(fd)
-            throw Failure(step: "setsockopt", errno: code)
+            throw SystemCallError(step: "setsockopt", errno: code)
         }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
@@ -71,12 +65,12 @@ enum Listener {
         guard bound == 0 else {
             let code = errno
             close(fd)
-            throw Failure(step: "bind \(host):\(port)", errno: code)
+            throw SystemCallError(step: "bind \(host):\(port)", errno: code)
         }
         guard listen(fd, backlog) == 0 else {
             let code = errno
             close(fd)
-            throw Failure(step: "listen", errno: code)
+            throw SystemCallError(step: "listen", errno: code)
         }
         return fd
     }
@@ -87,7 +81,7 @@ enum Listener {
         let result = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard result == 0 else { throw Failure(step: "getsockname", errno: errno) }
+        guard result == 0 else { throw SystemCallError(step: "getsockname", errno: errno) }
         return withUnsafeBytes(of: &address) { raw in
             // sin_port and sin6_port sit at the same offset, in network order.
             Int(UInt16(bigEndian: raw.load(fromByteOffset: 2, as: UInt16.self)))

@@ -57,7 +57,7 @@ struct Worker {
         }, argument)
         guard result == 0 else {
             Unmanaged<WorkerContext>.fromOpaque(argument).release()
-            throw Listener.Failure(step: "pthread_create", errno: result)
+            throw SystemCallError(step: "pthread_create", errno: result)
         }
         return Worker(context: context, thread: thread)
     }
