@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // No FoundationURL trait: the server does not need Foundation's URL.
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0", traits: []),
     ],
     targets: [
         // C shim over the system liburing (Debian liburing-dev 2.3).
@@ -35,6 +37,7 @@ let package = Package(
             dependencies: [
                 "IOUring", "HTTP1",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -50,6 +53,13 @@ let package = Package(
             resources: [.embedInCode("Resources/avatar.json")],
             swiftSettings: swiftSettings
         ),
+        // The service the README shows: static, sync, async and offloaded routes.
+        .executableTarget(
+            name: "HelloRingside",
+            dependencies: ["Ringside"],
+            path: "Examples/HelloRingside",
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         // Internals of the library that no socket test can pin down (timer wheel).
@@ -63,11 +73,13 @@ let package = Package(
             path: "Tests/AllocationProbe",
             swiftSettings: swiftSettings
         ),
+        // The server the handler API tests run (every kind of route).
+        .executableTarget(name: "APIServer", dependencies: ["Ringside"], path: "Tests/APIServer", swiftSettings: swiftSettings),
         // Runs a command with io_uring_setup blocked by seccomp, as in a container.
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI", "NoIOUring"],
+            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer"],
             swiftSettings: swiftSettings
         ),
     ]

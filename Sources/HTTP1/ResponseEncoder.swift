@@ -14,12 +14,13 @@ public enum ResponseEncoder {
         public var dateOffset: Int?
     }
 
-    /// Encodes `status`, then `headers` in order, then `date` (if asked),
+    /// Encodes `status` (with `reason`, or the standard phrase when empty), then `headers` in order, then `date` (if asked),
     /// `content-length` and `connection` (if given), then the body.
     ///
     /// - Precondition: header names and values contain no CR or LF.
     public static func encode(
         status: Int,
+        reason: String = "",
         headers: [(name: String, value: String)],
         body: [UInt8],
         includeDate: Bool = true,
@@ -27,7 +28,7 @@ public enum ResponseEncoder {
     ) -> Encoded {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + body.count)
-        bytes += Array("HTTP/1.1 \(status) \(ReasonPhrase.for(status))\r\n".utf8)
+        bytes += Array("HTTP/1.1 \(status) \(reason.isEmpty ? ReasonPhrase.for(status) : reason)\r\n".utf8)
         for header in headers {
             precondition(!header.name.utf8.contains(where: { $0 == 13 || $0 == 10 }), "CR/LF in header name")
             precondition(!header.value.utf8.contains(where: { $0 == 13 || $0 == 10 }), "CR/LF in header value")

@@ -76,4 +76,15 @@ extension Ring {
         if thenNext { sqe.pointee.flags |= UInt8(RS_IOSQE_IO_HARDLINK | RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
+
+    /// Posts a CQE carrying `userData` and `result` on the ring `targetRing`
+    /// (`IORING_OP_MSG_RING`): how another thread wakes a worker's loop. No
+    /// CQE on this ring unless it fails.
+    @inlinable
+    public func message(ring targetRing: Int32, result: UInt32, userData: UserData) {
+        let sqe = nextSQE()
+        io_uring_prep_msg_ring(sqe, targetRing, result, userData.rawValue, 0)
+        io_uring_sqe_set_data64(sqe, 0)
+        sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS)
+    }
 }

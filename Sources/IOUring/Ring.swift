@@ -96,6 +96,9 @@ public struct Ring: ~Copyable {
 
     /// The raw ring, for set-up calls (buffer registration, probing).
     public var raw: UnsafeMutablePointer<io_uring> { ring }
+
+    /// The ring's descriptor: the target of another ring's `IORING_OP_MSG_RING`.
+    public var fileDescriptor: Int32 { ring.pointee.ring_fd }
 }
 
 /// A run of ready CQEs: `count` entries from `head`.

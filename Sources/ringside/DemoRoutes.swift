@@ -7,7 +7,7 @@ enum DemoRoutes {
         // The fixture's bytes are embedded in the binary at build time.
         router.get("/v1/avatar", StaticResponse(
             contentType: "application/json",
-            headers: [("location", "/v1/avatar")],
+            headerFields: [.location: "/v1/avatar"],
             body: PackageResources.avatar_json))
         return router
     }

@@ -14,7 +14,7 @@ rs_allocations_exclude_this_thread()  // the client side below is not measured
 
 var router = Router()
 router.get("/v1/avatar", StaticResponse(
-    contentType: "application/json", headers: [("location", "/v1/avatar")],
+    contentType: "application/json", headerFields: [.location: "/v1/avatar"],
     body: [UInt8](repeating: UInt8(ascii: "x"), count: 3696)))
 let server = Server(
     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1),

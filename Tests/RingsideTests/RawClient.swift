@@ -176,8 +176,11 @@ final class RawClient {
             compact()
             return response
         }
-        if response.header("transfer-encoding") != nil {
-            throw RawClientError.malformed("transfer-encoding is not expected from this server: \(response.headSummary)")
+        if let coding = response.header("transfer-encoding") {
+            guard coding == "chunked" else { throw RawClientError.malformed("transfer-encoding \(coding)") }
+            response.body = try readChunkedBody()
+            compact()
+            return response
         }
         let lengths = response.values(of: "content-length")
         if lengths.isEmpty {
@@ -197,6 +200,47 @@ final class RawClient {
         readIndex += length
         compact()
         return response
+    }
+
+    /// Chunk sizes seen by the last `readResponse` of a chunked body.
+    private(set) var lastChunkSizes: [Int] = []
+
+    /// Reads a chunked body (no trailers expected) and records its chunk sizes.
+    private func readChunkedBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        lastChunkSizes = []
+        while true {
+            let lineEnd = try readLine()
+            let line = String(decoding: bytes(readIndex..<lineEnd), as: UTF8.self)
+            readIndex = lineEnd + 2
+            guard let size = Int(line, radix: 16) else { throw RawClientError.malformed("chunk size \(line.debugDescription)") }
+            while count - readIndex < size + 2 {
+                guard try fill() else { throw RawClientError.closedByPeer("inside a chunk") }
+            }
+            if size == 0 {
+                guard bytes(readIndex..<readIndex + 2) == [13, 10] else { throw RawClientError.malformed("last chunk") }
+                readIndex += 2
+                return body
+            }
+            lastChunkSizes.append(size)
+            body += bytes(readIndex..<readIndex + size)
+            guard bytes(readIndex + size..<readIndex + size + 2) == [13, 10] else {
+                throw RawClientError.malformed("chunk data not followed by CRLF")
+            }
+            readIndex += size + 2
+        }
+    }
+
+    /// The index of the next CRLF at or after `readIndex`, reading more as needed.
+    private func readLine() throws -> Int {
+        var scanned = 0  // relative to readIndex: `fill` may slide the buffer
+        while true {
+            while readIndex + scanned + 1 < count {
+                if storage[readIndex + scanned] == 13 && storage[readIndex + scanned + 1] == 10 { return readIndex + scanned }
+                scanned += 1
+            }
+            guard try fill() else { throw RawClientError.closedByPeer("inside chunk framing") }
+        }
     }
 
     /// Reads until the peer closes; returns every byte not yet consumed.

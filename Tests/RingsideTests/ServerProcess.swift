@@ -66,13 +66,15 @@ final class ServerProcess {
 
     /// - Parameter launcher: a program that runs the server binary given as its
     ///   first argument (e.g. `NoIOUring`), or nil to run it directly.
+    /// - Parameter binaryName: the executable next to the tests: `ringside`, or
+    ///   `APIServer` (the handler API's test server, same command line).
     init(
         engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = [],
-        launcher: String? = nil
+        launcher: String? = nil, binaryName: String = "ringside"
     ) throws {
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
-        let binary = try Self.binaryPath()
+        let binary = try Self.binaryPath(binaryName)
         let base = FileManager.default.temporaryDirectory
             .appendingPathComponent("ringside-test-\(UUID().uuidString)").path
         stdoutPath = base + ".stdout"
@@ -238,8 +240,8 @@ final class ServerProcess {
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
 
-    static func binaryPath() throws -> String {
-        if let override = ProcessInfo.processInfo.environment["RINGSIDE_BINARY"], !override.isEmpty {
+    static func binaryPath(_ name: String = "ringside") throws -> String {
+        if name == "ringside", let override = ProcessInfo.processInfo.environment["RINGSIDE_BINARY"], !override.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: override) else {
                 throw ServerProcessError.binaryNotFound(override)
             }
@@ -247,7 +249,7 @@ final class ServerProcess {
         }
         let testExecutable = Fixtures.resolvedPath("/proc/self/exe")
         let path = URL(fileURLWithPath: testExecutable).deletingLastPathComponent()
-            .appendingPathComponent("ringside").path
+            .appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw ServerProcessError.binaryNotFound(path)
         }
@@ -261,11 +263,12 @@ private let spawnLock = Mutex(())
 /// that it shut down cleanly (exit status 0) and printed exactly one
 /// Listening line. The server is stopped even when `body` throws.
 func withServer<R>(
-    engine: String, workers: String = "1", extraArguments: [String] = [],
+    engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
 ) throws -> R {
-    let server = try ServerProcess(engine: engine, workers: workers, extraArguments: extraArguments)
+    let server = try ServerProcess(
+        engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName)
     defer {
         let exit = server.stop(sourceLocation: sourceLocation)
         #expect(

@@ -15,7 +15,7 @@ import Glibc
 /// `epoll_data` carries the same `UserData` (kind, slot, generation) as io_uring.
 struct EpollEngine: Engine, ~Copyable {
     enum Kind: UInt8 {
-        case listener = 1, wake, connection
+        case listener = 1, wake, connection, notify
     }
 
     private static let eventCapacity = 512
@@ -24,6 +24,7 @@ struct EpollEngine: Engine, ~Copyable {
 
     private let epoll: Int32
     private var core: HTTPCore
+    private var taskEvents: [WorkerRuntime.Event] = []
     private let listener: Int32
     private let wakeFD: Int32
     private let receiveBuffer: UnsafeMutableRawPointer
@@ -43,11 +44,13 @@ struct EpollEngine: Engine, ~Copyable {
 
     init(context: WorkerContext) throws {
         let configuration = context.configuration
+        let runtime = try WorkerRuntime(pool: context.pool, middleware: context.router.middleware, logger: context.logger)
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epoll >= 0 else { throw SystemCallError(step: "epoll_create1", errno: errno) }
         self.epoll = epoll
         second = WallClock.seconds
-        core = HTTPCore(configuration: configuration, router: context.router)
+        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime)
+        taskEvents.reserveCapacity(64)
         listener = context.listener
         wakeFD = context.wakeFD
         receiveBufferSize = configuration.receiveBufferSize
@@ -59,6 +62,7 @@ struct EpollEngine: Engine, ~Copyable {
         let flags = fcntl(listener, F_GETFL)
         _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
         register(wakeFD, UserData(kind: Kind.wake.rawValue), EPOLLIN.rawValue)
+        register(runtime.notifyFD, UserData(kind: Kind.notify.rawValue), EPOLLIN.rawValue)
         startAccepting()
     }
 
@@ -73,7 +77,9 @@ struct EpollEngine: Engine, ~Copyable {
             let now = WallClock.now()
             // Wake at the next whole second at the latest, to keep `date` current.
             let timeout = Int32(1000 - now.tv_nsec / 1_000_000)
-            let count = epoll_wait(epoll, events, Int32(EpollEngine.eventCapacity), max(timeout, 1))
+            // Tasks ready to run: look at readiness without sleeping.
+            let wait = core.runtime.hasWork ? 0 : max(timeout, 1)
+            let count = epoll_wait(epoll, events, Int32(EpollEngine.eventCapacity), wait)
             if count < 0 && errno != EINTR {
                 logger.critical("epoll_wait failed", metadata: ["errno": "\(errno)"])
                 break
@@ -86,6 +92,7 @@ struct EpollEngine: Engine, ~Copyable {
                 second = seconds
                 ticked()
             }
+            core.runTasks(into: &taskEvents)
             flushDirty()
             if stopping && drainTicksLeft < 0 { break }
         }
@@ -118,6 +125,8 @@ struct EpollEngine: Engine, ~Copyable {
             var value: UInt64 = 0
             _ = read(wakeFD, &value, 8)
             stop()
+        case .notify:
+            core.runtime.clearNotification()
         case nil:
             break
         }
@@ -234,7 +243,7 @@ struct EpollEngine: Engine, ~Copyable {
             }
         }
         var state = connection.pointee.state
-        if state.contains(.closeAfterFlush) && connection.pointee.queuedCount == 0 {
+        if state.contains(.closeAfterFlush) && connection.pointee.queuedCount == 0 && !state.contains(.waiting) {
             connection.pointee.state.insert(.closing)
             state = connection.pointee.state
         }

@@ -22,15 +22,19 @@ struct IOUringEngine: Engine, ~Copyable {
     /// The `kind` byte of `UserData`.
     enum Kind: UInt8 {
         case accept = 1, receive, send, cancel, close, tick, wake
+        /// The runtime's eventfd was written / an offload thread's MSG_RING: handler results wait.
+        case notify, message
     }
 
     private let ring: Ring
     private var buffers: BufferRing
     private var core: HTTPCore
+    private var taskEvents: [WorkerRuntime.Event] = []
     private let listener: Int32
     private let wakeFD: Int32
     /// Kernel-written memory that must outlive its SQE: the eventfd counter and the tick's deadline.
     private let wakeValue: UnsafeMutablePointer<UInt64>
+    private let notifyValue: UnsafeMutablePointer<UInt64>
     private let tickDeadline: UnsafeMutablePointer<__kernel_timespec>
     /// A multishot accept is armed (a cancel may be on its way).
     private var accepting = false
@@ -51,18 +55,23 @@ struct IOUringEngine: Engine, ~Copyable {
     private let drainTimeout: Int
     private let logger: Logger
 
-    init(context: WorkerContext) throws(IOUringError) {
+    init(context: WorkerContext) throws {
         let configuration = context.configuration
+        let runtime = try WorkerRuntime(pool: context.pool, middleware: context.router.middleware, logger: context.logger)
         let ring = try Ring(entries: UInt32(configuration.ringEntries))
         buffers = try BufferRing(
             on: ring, group: 0,
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
+        runtime.ringFD = ring.fileDescriptor
         self.ring = ring
-        core = HTTPCore(configuration: configuration, router: context.router)
+        runtime.messageUserData = UserData(kind: Kind.message.rawValue)
+        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime)
+        taskEvents.reserveCapacity(64)
         listener = context.listener
         wakeFD = context.wakeFD
         wakeValue = .allocate(capacity: 1)
+        notifyValue = .allocate(capacity: 1)
         tickDeadline = .allocate(capacity: 1)
         logger = context.logger
         drainTimeout = configuration.timeouts.drain
@@ -73,6 +82,7 @@ struct IOUringEngine: Engine, ~Copyable {
     deinit {
         buffers.release(from: ring)
         wakeValue.deallocate()
+        notifyValue.deallocate()
         tickDeadline.deallocate()
         for index in 0..<parkedCount { Glibc.close(parked[index]) }
         parked.deallocate()
@@ -81,10 +91,12 @@ struct IOUringEngine: Engine, ~Copyable {
     mutating func run() {
         armAccept()
         ring.read(fd: wakeFD, into: wakeValue, count: 8, userData: UserData(kind: Kind.wake.rawValue))
+        armNotify()
         armTick()
 
         while !(stopping && core.connections.openCount == 0 && !accepting) {
-            let submitted = ring.submitAndWait(1)
+            // Tasks ready to run: look at completions without sleeping.
+            let submitted = ring.submitAndWait(core.runtime.hasWork ? 0 : 1)
             if submitted < 0 && submitted != -EINTR && submitted != -EAGAIN && submitted != -EBUSY && submitted != -ETIME {
                 logger.critical("io_uring_submit_and_wait failed", metadata: ["errno": "\(-submitted)"])
                 break
@@ -94,6 +106,7 @@ struct IOUringEngine: Engine, ~Copyable {
                 handle(ring.completion(batch, at: index))
             }
             ring.advance(batch)
+            core.runTasks(into: &taskEvents)
             buffers.publish()
             flushDirty()
             if stopping && drainTicksLeft < 0 { break }
@@ -116,7 +129,8 @@ struct IOUringEngine: Engine, ~Copyable {
         case .cancel: cancelled(completion)
         case .tick: ticked()
         case .wake: stop()
-        case .close, nil: break  // closes post a CQE only on failure; nothing to undo
+        case .notify: armNotify()
+        case .message, .close, nil: break  // messages only wake the loop; closes post a CQE only on failure  // closes post a CQE only on failure; nothing to undo
         }
     }
 
@@ -280,7 +294,7 @@ struct IOUringEngine: Engine, ~Copyable {
         if !state.contains(.closing) {
             if connection.pointee.queuedCount > 0 {
                 if !state.contains(.sending) { send(slot) }
-            } else if state.contains(.closeAfterFlush) && !state.contains(.sending) {
+            } else if state.contains(.closeAfterFlush) && state.isDisjoint(with: [.sending, .waiting]) {
                 connection.pointee.state.insert(.closing)
             }
             state = connection.pointee.state
@@ -354,6 +368,11 @@ struct IOUringEngine: Engine, ~Copyable {
     private mutating func armAccept() {
         ring.acceptMultishot(listener: listener, userData: UserData(kind: Kind.accept.rawValue))
         accepting = true
+    }
+
+    /// A read on the runtime's eventfd: completes when another thread wakes this worker.
+    private func armNotify() {
+        ring.read(fd: core.runtime.notifyFD, into: notifyValue, count: 8, userData: UserData(kind: Kind.notify.rawValue))
     }
 
     /// Next whole second of CLOCK_REALTIME, so dates flip when the second does.

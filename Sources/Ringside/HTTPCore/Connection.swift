@@ -2,8 +2,8 @@ import HTTP1
 
 /// One connection slot: plain data in a preallocated table, no object per connection.
 struct Connection {
-    /// The request body being read past, if any. Routes answer from the head,
-    /// so bodies are consumed (to keep the connection in sync) and dropped.
+    /// The request body being read, if any: collected for a handler, or read
+    /// past and dropped for a prebuilt route (to keep the connection in sync).
     enum Body {
         case none
         case length(remaining: Int)
@@ -35,6 +35,9 @@ struct Connection {
         static let dirty = State(rawValue: 1 << 7)
         /// io_uring: a cancel for the send in flight was queued (closing a stalled connection).
         static let cancellingSend = State(rawValue: 1 << 8)
+        /// A handler is producing this connection's next response (async,
+        /// offloaded or streaming): later requests wait in the spill buffer.
+        static let waiting = State(rawValue: 1 << 9)
 
         // Plain bit operations: OptionSet's defaults reach these through
         // protocol witnesses on the hot path (seen in the flamegraph).
@@ -59,6 +62,14 @@ struct Connection {
     var body: Body = .none
     /// The response of the request whose body is being read, sent once the body ends.
     var deferredResponse: UnsafeRawBufferPointer?
+    /// A handler's request whose body is being collected (split across receives).
+    var pending: PendingRequest?
+    /// The streamed body being written, while `.waiting`.
+    var stream: StreamState?
+    /// How to frame the response a waiting handler will produce.
+    var responseVariant: PrebuiltResponses.Variant = .keepAlive
+    var responseHeadOnly = false
+    var responseHTTP10 = false
     /// Queued response iovecs, and how many of them the send in flight covers.
     var queuedCount: Int = 0
     var sendingCount: Int = 0

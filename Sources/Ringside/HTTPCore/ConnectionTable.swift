@@ -4,16 +4,20 @@ import Glibc
 
 /// A worker's connections and all per-connection memory, allocated once.
 ///
-/// Slot *i* owns `responsesPerConnection` iovecs, one `msghdr` and a spill
-/// buffer for requests that straddle receives. Spill memory is reserved, not
-/// committed (`MAP_NORESERVE`): a page costs RAM only once a connection uses it,
-/// and is given back when a connection that used more than one page closes.
+/// Slot *i* owns `responsesPerConnection` iovecs (each with an owner slot
+/// that keeps a handler's encoded response alive until it is sent), one
+/// `msghdr` and a spill buffer for requests that straddle receives. Spill and
+/// owner memory is reserved, not committed (`MAP_NORESERVE`): a page costs
+/// RAM only once a connection uses it, and spill pages are given back when a
+/// connection that used more than one page closes.
 struct ConnectionTable: ~Copyable {
     let capacity: Int
     let responsesPerConnection: Int
     let spillSize: Int
     private let slots: UnsafeMutablePointer<Connection>
     private let iovecs: UnsafeMutablePointer<iovec>
+    /// Retained `OutputBuffer`s (or nil, for prebuilt bytes), one per iovec.
+    private let owners: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let messages: UnsafeMutablePointer<msghdr>
     private let spill: UnsafeMutableRawPointer
     private let freeSlots: UnsafeMutablePointer<UInt32>
@@ -40,6 +44,11 @@ struct ConnectionTable: ~Copyable {
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         precondition(mapped != MAP_FAILED && mapped != nil, "cannot reserve spill buffers")
         spill = mapped!
+        // Zero pages read as nil: untouched until a handler's response is queued.
+        let ownerBytes = capacity * responsesPerConnection * MemoryLayout<UnsafeMutableRawPointer?>.stride
+        let ownerMemory = mmap(nil, ownerBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        precondition(ownerMemory != MAP_FAILED && ownerMemory != nil, "cannot reserve response owners")
+        owners = ownerMemory!.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: capacity * responsesPerConnection)
         freeSlots = .allocate(capacity: capacity)
         // Lowest slots on top of the stack: busy slots stay dense in memory.
         for index in 0..<capacity { freeSlots[index] = UInt32(capacity - 1 - index) }
@@ -55,6 +64,7 @@ struct ConnectionTable: ~Copyable {
         iovecs.deallocate()
         messages.deallocate()
         munmap(spill, capacity * spillSize)
+        munmap(owners, capacity * responsesPerConnection * MemoryLayout<UnsafeMutableRawPointer?>.stride)
         freeSlots.deallocate()
         dirtySlots.deallocate()
         timers.deallocate()
@@ -67,6 +77,10 @@ struct ConnectionTable: ~Copyable {
 
     @inline(__always)
     func iovecs(_ slot: Int) -> UnsafeMutablePointer<iovec> { iovecs + slot * responsesPerConnection }
+
+    /// The owners of `slot`'s iovecs, index for index.
+    @inline(__always)
+    func owners(_ slot: Int) -> UnsafeMutablePointer<UnsafeMutableRawPointer?> { owners + slot * responsesPerConnection }
 
     @inline(__always)
     func message(_ slot: Int) -> UnsafeMutablePointer<msghdr> { messages + slot }
@@ -90,6 +104,17 @@ struct ConnectionTable: ~Copyable {
     /// Returns the slot; completions still carrying the old generation are stale.
     mutating func free(_ slot: Int) {
         timers.unschedule(slot, in: slots)
+        let owners = owners(slot)
+        for index in 0..<slots[slot].queuedCount where owners[index] != nil {
+            Unmanaged<AnyObject>.fromOpaque(owners[index]!).release()
+            owners[index] = nil
+        }
+        if let stream = slots[slot].stream {
+            stream.closed = true
+            stream.resume()  // the writer's next write throws
+        }
+        slots[slot].stream = nil
+        slots[slot].pending = nil
         if slots[slot].spillHighWater > pageSize {
             // A deep pipeline touched more than a page: give the memory back.
             madvise(spill(slot), (slots[slot].spillHighWater + pageSize - 1) & ~(pageSize - 1), MADV_DONTNEED)

@@ -6,26 +6,42 @@ import Glibc
 /// The HTTP/1.1 side of a worker, shared by every engine.
 ///
 /// Engines hand it received bytes and send results; it parses requests in
-/// place, consumes their bodies, picks prebuilt responses, queues them per
-/// connection in order, and records what the connection needs next (send,
-/// stop reading, close) in the slot's state and the dirty list. Timeouts run
-/// on a wheel checked once a second. It performs no I/O and allocates nothing.
+/// place, routes them, answers prebuilt routes from laid-out bytes, runs
+/// handlers (see `HTTPCore+Handlers.swift`), queues responses per connection
+/// in order, and records what the connection needs next (send, stop reading,
+/// close) in the slot's state and the dirty list. Timeouts run on a wheel
+/// checked once a second. It performs no I/O; on the prebuilt path it
+/// allocates nothing.
 struct HTTPCore: ~Copyable {
     /// Bytes of requests a client may send beyond those waiting for responses.
     static let pipelinedAhead = 128 << 10
 
     var connections: ConnectionTable
-    private let routes: RouteTable
-    private var responses: PrebuiltResponses
+    let routes: RouteTable
+    var responses: PrebuiltResponses
+    let runtime: WorkerRuntime
+    /// Per route: its action, parameter names, and prebuilt response index (-1: a handler).
+    let actions: [Router.Action]
+    let parameterNames: [[String]]
+    private let routeResponses: UnsafeMutableBufferPointer<Int32>
+    /// Prebuilt index by `StaticResponse.id` (-1: not prebuilt here).
+    private let prebuiltByID: UnsafeMutableBufferPointer<Int32>
+    /// Index of the first 405 (one per method table of the route trie).
+    private let methodNotAllowedBase: Int
     private let limits: ParserLimits
-    private let maxBodyBytes: Int
+    let maxBodyBytes: Int
     private let timeouts: ServerConfiguration.Timeouts
     private let headers: UnsafeMutableBufferPointer<HeaderField>
+    let parameters: UnsafeMutablePointer<ByteSpan>
+    /// The configuration's server fields as bytes (`engine: Ringside\r\n`), for encoded responses.
+    let serverFields: UnsafeMutableRawBufferPointer
+    /// Bytes sent as-is: `connection` lines, 100 Continue, the last chunk.
+    let fixedBytes: FixedBytes
     private var head = RequestHead()
     /// Monotonic seconds as of the last tick: the clock of every timeout.
     private(set) var now: Int
 
-    init(configuration: ServerConfiguration, router: Router) {
+    init(configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime) {
         let limits = configuration.parserLimits
         now = MonotonicClock.seconds
         // A spill buffer holds the largest allowed head, one more receive, and
@@ -36,15 +52,59 @@ struct HTTPCore: ~Copyable {
             capacity: configuration.maxConnectionsPerWorker,
             responsesPerConnection: configuration.maxQueuedResponses,
             spillSize: spill, now: now)
-        routes = RouteTable(router)
-        responses = PrebuiltResponses(router: router, serverHeaders: configuration.serverHeaders, now: WallClock.seconds)
+        routes = RouteTable(router.routes)
+        self.runtime = runtime
+        actions = router.routes.map(\.action)
+        parameterNames = router.routes.map(\.pattern.parameterNames)
+
+        // Prebuilt, in order: the server's own answers, a 405 per method
+        // table, then every response the router knows (routes, `prebuild`).
+        let allMethods = RouteTable.allowValue(union: router.routes.map(\.method))
+        var prebuilt = PrebuiltResponses.ID.allCases.map { $0.response(allow: allMethods) }
+        methodNotAllowedBase = prebuilt.count
+        prebuilt += routes.allowValues.map { StaticResponse.jsonError(.methodNotAllowed, headerFields: [.allow: $0]) }
+        let known = router.prebuilt + [ServerResponses.serviceUnavailable, ServerResponses.internalServerError]
+        let maxID = known.map(\.id).max() ?? 0
+        prebuiltByID = .allocate(capacity: maxID + 1)
+        prebuiltByID.initialize(repeating: -1)
+        for response in known where prebuiltByID[response.id] < 0 {
+            prebuiltByID[response.id] = Int32(prebuilt.count)
+            prebuilt.append(response)
+        }
+        routeResponses = .allocate(capacity: max(router.routes.count, 1))
+        routeResponses.initialize(repeating: -1)
+        for (index, route) in router.routes.enumerated() {
+            if case .prebuilt(let response) = route.action { routeResponses[index] = prebuiltByID[response.id] }
+        }
+        responses = PrebuiltResponses(prebuilt, serverHeaders: configuration.serverHeaders, now: WallClock.seconds)
+
         self.limits = limits
         maxBodyBytes = configuration.maxBodyBytes
         timeouts = configuration.timeouts
         headers = .allocate(capacity: limits.maxHeaderCount)
+        parameters = .allocate(capacity: RouteTable.maxParameters)
+        let fields = configuration.serverHeaders.map { "\($0.name): \($0.value)\r\n" }.joined()
+        serverFields = .allocate(byteCount: max(fields.utf8.count, 1), alignment: 8)
+        serverFields.copyBytes(from: fields.utf8)
+        fixedBytes = FixedBytes()
     }
 
-    deinit { headers.deallocate() }
+    deinit {
+        headers.deallocate()
+        parameters.deallocate()
+        routeResponses.deallocate()
+        prebuiltByID.deallocate()
+        serverFields.deallocate()
+    }
+
+    /// The prebuilt index of `response`, or nil when this worker did not lay it out.
+    @inline(__always)
+    func prebuiltIndex(of response: StaticResponse) -> Int? {
+        let id = response.id
+        guard id < prebuiltByID.count else { return nil }
+        let index = prebuiltByID[id]
+        return index >= 0 ? Int(index) : nil
+    }
 
     /// Once a second: the date in every response, and connections past their deadline.
     mutating func tick() {
@@ -69,7 +129,7 @@ struct HTTPCore: ~Copyable {
     mutating func receive(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
         let connection = connections[slot]
         guard connection.pointee.state.isDisjoint(with: [.closeAfterFlush, .closing]) else { return }
-        if connection.pointee.spillCount == 0 && !connection.pointee.state.contains(.paused) {
+        if connection.pointee.spillCount == 0 && connection.pointee.state.isDisjoint(with: [.paused, .waiting]) {
             // The common case: whole requests, parsed where the kernel put them.
             let consumed = process(slot, bytes)
             keep(slot, UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
@@ -89,7 +149,7 @@ struct HTTPCore: ~Copyable {
     }
 
     /// Parses the spill buffer and keeps what it could not answer yet.
-    private mutating func processSpill(_ slot: Int) {
+    mutating func processSpill(_ slot: Int) {
         let connection = connections[slot]
         let spill = connections.spill(slot)
         let held = connection.pointee.spillCount
@@ -115,6 +175,8 @@ struct HTTPCore: ~Copyable {
         let connection = connections[slot]
         var offset = 0
         while offset < input.count {
+            // A handler is producing the previous response: later requests wait.
+            if connection.pointee.state.contains(.waiting) { return offset }
             if case .none = connection.pointee.body {} else {
                 offset = consumeBody(slot, input, from: offset)
                 if case .none = connection.pointee.body {} else { return offset }  // needs more bytes
@@ -139,63 +201,105 @@ struct HTTPCore: ~Copyable {
                 return input.count
             case .complete(let headLength):
                 connection.pointee.scanned = 0
-                offset += headLength
-                if !answer(slot, request) { return input.count }
+                guard let bodyUsed = answer(slot, request, headLength: headLength) else { return input.count }
+                offset += headLength + bodyUsed
             }
         }
         return offset
     }
 
-    /// Decides the response to the head just parsed from `request` and starts
-    /// reading its body, if any. Returns false when the connection is done reading.
-    private mutating func answer(_ slot: Int, _ request: UnsafeRawBufferPointer) -> Bool {
+    /// Routes the head just parsed from `request` and answers it, or starts
+    /// reading its body. Returns the body bytes it used beyond the head, or
+    /// nil when the connection is done reading.
+    private mutating func answer(_ slot: Int, _ request: UnsafeRawBufferPointer, headLength: Int) -> Int? {
         let connection = connections[slot]
         let hasBody = head.contentLength > 0 || head.isChunked
         if head.unmetExpectation {
             fail(slot, .expectationFailed)
-            return false
+            return nil
         }
         if head.contentLength > maxBodyBytes {
             fail(slot, .contentTooLarge)  // refused before a byte of it is read
-            return false
+            return nil
         }
-        // Closing anyway, or the client waits for 100 Continue that no route
-        // here gives: answer now, read no body, close.
-        let closes = !head.keepAlive || (hasBody && head.expectContinue)
-        let variant: PrebuiltResponses.Variant = closes ? .close : (head.versionMinor == 0 ? .keepAlive10 : .keepAlive)
-        let bytes = responses.bytes(route(request), variant, headOnly: head.method == .head)
+        let variant: PrebuiltResponses.Variant =
+            !head.keepAlive ? .close : (head.versionMinor == 0 ? .keepAlive10 : .keepAlive)
+        let response: Int
+        switch route(request) {
+        case .prebuilt(let index):
+            response = index
+        case .handler(let route, let parameterCount):
+            return answer(slot, request, headLength: headLength, route: route,
+                          parameterCount: parameterCount, variant: variant)
+        }
+
+        // Closing anyway, or the client waits for 100 Continue that a
+        // prebuilt route does not give: answer now, read no body, close.
+        let closes = variant == .close || (hasBody && head.expectContinue)
+        let bytes = responses.bytes(response, closes ? .close : variant, headOnly: head.method == .head)
         if closes {
             enqueue(slot, bytes)
             connection.pointee.state.insert(.closeAfterFlush)
-            return false
+            return nil
         }
         if hasBody {
-            // Routes answer from the head; the body is read past and dropped,
+            // Prebuilt routes answer from the head; the body is read past and dropped,
             // and the answer waits for its end so a bad body still gets one answer.
-            connection.pointee.body = head.isChunked
-                ? .chunked(ChunkedDecoder(maxTrailerBytes: limits.maxHeaderBytes))
-                : .length(remaining: head.contentLength)
+            startBody(slot)
             connection.pointee.deferredResponse = bytes
         } else {
             enqueue(slot, bytes)
         }
-        return true
+        return 0
     }
 
-    /// The prebuilt response for the head just parsed.
+    /// Starts reading the body of the head just parsed.
+    mutating func startBody(_ slot: Int) {
+        connections[slot].pointee.body = head.isChunked
+            ? .chunked(ChunkedDecoder(maxTrailerBytes: limits.maxHeaderBytes))
+            : .length(remaining: head.contentLength)
+    }
+
+    /// The head just parsed, as a handler's request over `request`'s bytes
+    /// (body not included).
+    func parts(_ slot: Int, _ request: UnsafeRawBufferPointer, route: Int, parameterCount: Int) -> RequestParts {
+        // Parameter spans come relative to the path; make them relative to the request.
+        for index in 0..<parameterCount { parameters[index].offset += head.path.offset }
+        let hasQueryMark = head.path.end < head.target.end && request[head.path.end] == UInt8(ascii: "?")
+        return RequestParts(
+            method: HTTPCore.method(head), base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
+            fields: UnsafeBufferPointer(start: headers.baseAddress, count: head.headerCount),
+            parameters: UnsafeBufferPointer(start: parameters, count: parameterCount),
+            parameterNames: parameterNames[route],
+            body: UnsafeRawBufferPointer(start: nil, count: 0), socket: connections[slot].pointee.fd)
+    }
+
+    enum Decision {
+        /// Send prebuilt response `index`.
+        case prebuilt(Int)
+        /// Run route `route`'s handler; `parameterCount` values were captured.
+        case handler(route: Int, parameterCount: Int)
+    }
+
+    /// What answers the head just parsed.
     @inline(__always)
-    private func route(_ request: UnsafeRawBufferPointer) -> Int {
+    private func route(_ request: UnsafeRawBufferPointer) -> Decision {
         switch head.method {
         case .other:
-            return PrebuiltResponses.ID.notImplemented.rawValue
+            return .prebuilt(PrebuiltResponses.ID.notImplemented.rawValue)
         case .options where head.target.count == 1 && request[head.target.start] == UInt8(ascii: "*"):
-            return PrebuiltResponses.ID.options.rawValue
+            return .prebuilt(PrebuiltResponses.ID.options.rawValue)
         default:
-            guard let route = routes.match(UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end]))
-            else { return PrebuiltResponses.ID.notFound.rawValue }
-            return head.method == .get || head.method == .head
-                ? PrebuiltResponses.route(route)
-                : PrebuiltResponses.methodNotAllowed(route)
+            let path = UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end])
+            switch routes.match(head.method, path, parameters: parameters) {
+            case .route(let index, let parameterCount):
+                let response = routeResponses[index]
+                return response >= 0 ? .prebuilt(Int(response)) : .handler(route: index, parameterCount: parameterCount)
+            case .methodNotAllowed(let table):
+                return .prebuilt(methodNotAllowedBase + table)
+            case .notFound:
+                return .prebuilt(PrebuiltResponses.ID.notFound.rawValue)
+            }
         }
     }
 
@@ -208,6 +312,7 @@ struct HTTPCore: ~Copyable {
             return offset
         case .length(let remaining):
             let count = min(remaining, input.count - offset)
+            connection.pointee.pending?.body.append(contentsOf: input[offset..<offset + count])
             offset += count
             connection.pointee.progressed = true
             connection.pointee.body = remaining == count ? .none : .length(remaining: remaining - count)
@@ -215,7 +320,8 @@ struct HTTPCore: ~Copyable {
             connection.pointee.progressed = true
             decoding: while true {
                 switch decoder.step(UnsafeRawBufferPointer(rebasing: input[offset...])) {
-                case .data(_, _, let consumed):
+                case .data(let start, let count, let consumed):
+                    connection.pointee.pending?.body.append(contentsOf: input[(offset + start)..<(offset + start + count)])
                     offset += consumed
                     if decoder.bodyBytes > maxBodyBytes {
                         fail(slot, .contentTooLarge)
@@ -235,27 +341,37 @@ struct HTTPCore: ~Copyable {
                 }
             }
         }
-        if case .none = connection.pointee.body, let response = connection.pointee.deferredResponse {
-            connection.pointee.deferredResponse = nil
-            enqueue(slot, response)
+        if case .none = connection.pointee.body {
+            if let response = connection.pointee.deferredResponse {
+                connection.pointee.deferredResponse = nil
+                enqueue(slot, response)
+            } else if let pending = connection.pointee.pending {
+                connection.pointee.pending = nil
+                run(slot, pending)
+            }
         }
         return offset
     }
 
     /// Answers with one of the server's own responses and closes after it.
-    private mutating func fail(_ slot: Int, _ response: PrebuiltResponses.ID) {
+    mutating func fail(_ slot: Int, _ response: PrebuiltResponses.ID) {
         let connection = connections[slot]
         connection.pointee.body = .none
         connection.pointee.deferredResponse = nil
+        connection.pointee.pending = nil
         enqueue(slot, responses.bytes(response.rawValue, .close, headOnly: false))
         connection.pointee.state.insert(.closeAfterFlush)
     }
 
+    /// Queues `bytes` for sending; `owner` (retained until sent) keeps them alive.
     @inline(__always)
-    private mutating func enqueue(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+    mutating func enqueue(_ slot: Int, _ bytes: UnsafeRawBufferPointer, owner: OutputBuffer? = nil) {
         let connection = connections[slot]
-        let iov = connections.iovecs(slot) + connection.pointee.queuedCount
-        iov.pointee = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        let index = connection.pointee.queuedCount
+        precondition(index < connections.responsesPerConnection, "response queue overflow")
+        connections.iovecs(slot)[index] = iovec(
+            iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        if let owner { connections.owners(slot)[index] = Unmanaged.passRetained(owner).toOpaque() }
         connection.pointee.queuedCount += 1
         connections.markDirty(slot)
     }
@@ -278,13 +394,24 @@ struct HTTPCore: ~Copyable {
             iov[done].iov_len -= remaining
         }
         let left = connection.pointee.queuedCount - done
-        if done > 0 && left > 0 { iov.update(from: iov + done, count: left) }
+        let owners = connections.owners(slot)
+        for index in 0..<done where owners[index] != nil {
+            Unmanaged<AnyObject>.fromOpaque(owners[index]!).release()
+            owners[index] = nil
+        }
+        if done > 0 && left > 0 {
+            iov.update(from: iov + done, count: left)
+            owners.update(from: owners + done, count: left)
+            (owners + left).update(repeating: nil, count: done)
+        }
         connection.pointee.queuedCount = left
         connection.pointee.sendingCount = 0
         if count > 0 { connection.pointee.progressed = true }
         connections.markDirty(slot)
 
-        if connection.pointee.state.contains(.paused) && left < connections.responsesPerConnection {
+        if let stream = connection.pointee.stream {
+            pump(slot, stream)
+        } else if connection.pointee.state.contains(.paused) && left < connections.responsesPerConnection {
             connection.pointee.state.remove(.paused)
             processSpill(slot)
         }
@@ -304,6 +431,8 @@ struct HTTPCore: ~Copyable {
             timer = .none
         } else if connection.pointee.queuedCount > 0 || state.contains(.sending) {
             timer = .send
+        } else if state.contains(.waiting) {
+            timer = .none  // a handler's time is its own
         } else if case .none = connection.pointee.body {
             if connection.pointee.spillCount > 0 {
                 timer = .header

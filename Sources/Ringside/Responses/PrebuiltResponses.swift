@@ -28,24 +28,24 @@ struct PrebuiltResponses: ~Copyable {
         var length: Int
     }
 
-    /// Responses the server itself sends, in `ID` order.
+    /// Responses the server itself sends, first in the buffer, in `ID` order.
     enum ID: Int, CaseIterable {
         case badRequest, notFound, requestTimeout, contentTooLarge, uriTooLong, expectationFailed,
              headerFieldsTooLarge, notImplemented, versionNotSupported, options
 
         func response(allow: String) -> StaticResponse {
             switch self {
-            case .badRequest: .jsonError(400)
-            case .notFound: .jsonError(404)
-            case .requestTimeout: .jsonError(408)
-            case .contentTooLarge: .jsonError(413)
-            case .uriTooLong: .jsonError(414)
-            case .expectationFailed: .jsonError(417)
-            case .headerFieldsTooLarge: .jsonError(431)
-            case .notImplemented: .jsonError(501)
-            case .versionNotSupported: .jsonError(505)
+            case .badRequest: .jsonError(.badRequest)
+            case .notFound: .jsonError(.notFound)
+            case .requestTimeout: .jsonError(.requestTimeout)
+            case .contentTooLarge: .jsonError(.contentTooLarge)
+            case .uriTooLong: .jsonError(.uriTooLong)
+            case .expectationFailed: .jsonError(.expectationFailed)
+            case .headerFieldsTooLarge: .jsonError(.requestHeaderFieldsTooLarge)
+            case .notImplemented: .jsonError(.notImplemented)
+            case .versionNotSupported: .jsonError(.httpVersionNotSupported)
             // `OPTIONS *`: what the server as a whole answers (RFC 9110 §9.3.7).
-            case .options: StaticResponse(status: 200, headers: [("allow", allow)], body: [])
+            case .options: StaticResponse(status: .ok, headerFields: [.allow: allow], body: [])
             }
         }
 
@@ -66,35 +66,24 @@ struct PrebuiltResponses: ~Copyable {
     private let dateOffsets: UnsafeMutablePointer<Int>
     private let dateCount: Int
     private var dates = DateCache()
+    private let dateBytes: UnsafeMutableRawPointer
 
-    /// The response of route `index`.
-    static func route(_ index: Int) -> Int { ID.allCases.count + 2 * index }
-    /// The 405 of route `index`.
-    static func methodNotAllowed(_ index: Int) -> Int { ID.allCases.count + 2 * index + 1 }
-
-    init(router: Router, serverHeaders: [(name: String, value: String)], now: Int) {
-        let allow = "GET, HEAD"  // every route answers these two
-        var responses = ID.allCases.map { $0.response(allow: allow) }
-        for route in router.routes {
-            responses.append(route.response)
-            responses.append(.jsonError(405, headers: [("allow", allow)]))
-        }
-
+    /// Lays out `responses` (each in three variants); response *i* is then `bytes(i, ...)`.
+    init(_ responses: [StaticResponse], serverHeaders: [(name: String, value: String)], now: Int) {
         var encoded: [ResponseEncoder.Encoded] = []
         for response in responses {
-            // The route's content-type leads, then server-wide fields, then the rest.
-            let leading = response.headers.prefix { $0.name == "content-type" }
-            let headers = Array(leading) + serverHeaders + response.headers.dropFirst(leading.count)
+            let headers = response.encoderFields(serverHeaders: serverHeaders)
             for connection in [nil, "keep-alive", "close"] {
                 encoded.append(ResponseEncoder.encode(
-                    status: response.status, headers: headers, body: response.body, connection: connection))
+                    status: response.status.code, reason: response.status.reasonPhrase,
+                    headers: headers, body: response.body, connection: connection))
             }
         }
 
         let total = encoded.reduce(0) { $0 + $1.bytes.count }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
-        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: encoded.count)
-        let dateOffsets = UnsafeMutablePointer<Int>.allocate(capacity: encoded.count)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 64)
+        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(encoded.count, 1))
+        let dateOffsets = UnsafeMutablePointer<Int>.allocate(capacity: max(encoded.count, 1))
         var offset = 0
         var dateCount = 0
         for (index, response) in encoded.enumerated() {
@@ -110,6 +99,7 @@ struct PrebuiltResponses: ~Copyable {
         self.entries = entries
         self.dateOffsets = dateOffsets
         self.dateCount = dateCount
+        dateBytes = .allocate(byteCount: HTTPDate.length, alignment: 8)
         refreshDate(now: now)
     }
 
@@ -117,6 +107,7 @@ struct PrebuiltResponses: ~Copyable {
         storage.deallocate()
         entries.deallocate()
         dateOffsets.deallocate()
+        dateBytes.deallocate()
     }
 
     /// The bytes to send for `response`: whole, or only its head (HEAD requests).
@@ -126,10 +117,14 @@ struct PrebuiltResponses: ~Copyable {
         return UnsafeRawBufferPointer(start: storage + entry.offset, count: headOnly ? entry.headLength : entry.length)
     }
 
+    /// The current date as sent (29 bytes), for responses encoded per request.
+    var date: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: dateBytes, count: HTTPDate.length) }
+
     /// Rewrites every date field when the second changed.
     mutating func refreshDate(now: Int) {
         guard dates.update(epochSeconds: now) else { return }
         dates.bytes.withUnsafeBytes { date in
+            dateBytes.copyMemory(from: date.baseAddress!, byteCount: HTTPDate.length)
             for index in 0..<dateCount {
                 (storage + dateOffsets[index]).copyMemory(from: date.baseAddress!, byteCount: HTTPDate.length)
             }

@@ -1,33 +1,90 @@
-import HTTP1
+public import HTTPTypes
+import Synchronization
 
 /// A response whose bytes never change except for its `date`.
 ///
 /// Each worker lays it out once (status line, headers, body in one buffer)
-/// and sends it from that memory: no per-request copy or allocation.
-public struct StaticResponse: Sendable {
-    public var status: Int
+/// and sends it from that memory: no per-request copy or allocation. Serve
+/// one from a route (``Router/get(_:_:)-(_,StaticResponse)``) or return it
+/// from a handler as ``Response/init(_:)``; a handler's static responses are
+/// prebuilt when the router knows them (``Router/prebuild(_:)``), and encoded
+/// per request otherwise.
+///
+/// A reference type so that returning one from a handler costs a retain,
+/// and so that workers can recognise it by ``id``.
+public final class StaticResponse: Sendable {
+    public let status: HTTPResponse.Status
     /// Header fields in order; `date`, `content-length` and `connection` are added by the server.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    public let headerFields: HTTPFields
+    public let body: [UInt8]
+    /// Unique per instance: a worker's index into its prebuilt responses.
+    let id: Int
 
-    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8]) {
+    private static let nextID = Atomic<Int>(0)
+
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], body: [UInt8]) {
         self.status = status
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
+        id = StaticResponse.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// A response with `content-type` first, as most clients expect to read it.
-    public init(status: Int = 200, contentType: String, headers: [(name: String, value: String)] = [], body: [UInt8]) {
-        self.init(status: status, headers: [("content-type", contentType)] + headers, body: body)
+    public convenience init(
+        status: HTTPResponse.Status = .ok, contentType: String, headerFields: HTTPFields = [:], body: [UInt8]
+    ) {
+        var fields: HTTPFields = [.contentType: contentType]
+        fields.append(contentsOf: headerFields)
+        self.init(status: status, headerFields: fields, body: body)
+    }
+
+    /// A text response (`text/plain; charset=utf-8` unless `contentType` says otherwise).
+    public convenience init(
+        status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8",
+        headerFields: HTTPFields = [:], body: String
+    ) {
+        self.init(status: status, contentType: contentType, headerFields: headerFields, body: Array(body.utf8))
     }
 
     /// A small JSON error body: `{"error":"Not Found","status":404}`.
-    static func jsonError(_ status: Int, headers: [(name: String, value: String)] = []) -> StaticResponse {
+    static func jsonError(_ status: HTTPResponse.Status, headerFields: HTTPFields = [:]) -> StaticResponse {
         StaticResponse(
-            status: status,
-            contentType: "application/json",
-            headers: headers,
-            body: Array("{\"error\":\"\(ReasonPhrase.for(status))\",\"status\":\(status)}".utf8)
-        )
+            status: status, contentType: "application/json", headerFields: headerFields,
+            body: JSONError.body(status))
+    }
+
+    /// The fields as the encoder takes them: the route's content-type leads,
+    /// then `serverHeaders`, then the rest.
+    func encoderFields(serverHeaders: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        let fields = headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
+        let leading = fields.prefix { $0.name.lowercased() == "content-type" }
+        return Array(leading) + serverHeaders + fields.dropFirst(leading.count)
+    }
+}
+
+/// The JSON body of every error the server or a handler's ``HTTPError`` answers with.
+enum JSONError {
+    static func body(_ status: HTTPResponse.Status, message: String? = nil) -> [UInt8] {
+        let reason = message ?? (status.reasonPhrase.isEmpty ? "Error" : status.reasonPhrase)
+        return Array("{\"error\":\(quoted(reason)),\"status\":\(status.code)}".utf8)
+    }
+
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }

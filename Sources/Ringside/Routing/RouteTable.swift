@@ -1,50 +1,260 @@
-/// The router compiled for matching: every path's bytes in one buffer.
-///
-/// Lookup compares lengths, then bytes; it allocates nothing. Exact paths
-/// only, so a linear scan over the few routes beats any index.
-struct RouteTable: ~Copyable {
-    private let bytes: UnsafeMutableRawPointer
-    private let spans: UnsafeMutablePointer<(offset: Int, count: Int)>
-    let count: Int
-    /// The route for `/`, which also answers targets without a path (`http://host`, `*`).
-    let rootIndex: Int?
+import HTTP1
+import HTTPTypes
+#if canImport(Glibc)
+import Glibc
+#endif
 
-    init(_ router: Router) {
-        count = router.routes.count
-        let total = router.routes.reduce(0) { $0 + $1.path.utf8.count }
-        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 16)
-        let spans = UnsafeMutablePointer<(offset: Int, count: Int)>.allocate(capacity: max(count, 1))
-        var offset = 0
-        for (index, route) in router.routes.enumerated() {
-            let utf8 = Array(route.path.utf8)
-            utf8.withUnsafeBytes { (bytes + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            spans[index] = (offset, utf8.count)
-            offset += utf8.count
+/// The router compiled for matching: a segment trie in flat buffers.
+///
+/// Built once per worker at start. Matching walks the request path's bytes
+/// segment by segment, trying literal edges, then the parameter edge, then
+/// the catch-all, backtracking when a branch ends without a route; it writes
+/// captured values as spans into a caller's buffer and allocates nothing.
+struct RouteTable: ~Copyable {
+    static let maxParameters = 16
+    /// Methods a route can name: HTTP1's known methods, `.other` excluded.
+    static let methodCount = Int(HTTP1.Method.other.rawValue)
+
+    enum Match {
+        /// Route `index` answers; `parameterCount` spans were captured.
+        case route(Int, parameterCount: Int)
+        /// The path is known, not under this method: answer 405 with the allow list of `table`.
+        case methodNotAllowed(table: Int)
+        case notFound
+    }
+
+    private struct Node {
+        var firstEdge: Int32 = 0
+        var edgeCount: Int32 = 0
+        var parameterChild: Int32 = -1
+        /// Method tables (`methodCount` route indexes, -1 for none), or -1.
+        var routes: Int32 = -1
+        var catchAllRoutes: Int32 = -1
+    }
+
+    private struct Edge {
+        var offset: Int32
+        var count: Int32
+        var child: Int32
+    }
+
+    private let nodes: UnsafeMutableBufferPointer<Node>
+    private let edges: UnsafeMutableBufferPointer<Edge>
+    private let literals: UnsafeMutableRawBufferPointer
+    private let tables: UnsafeMutableBufferPointer<Int32>
+    /// The `allow` value of each method table, for its 405.
+    let allowValues: [String]
+
+    static func methodIndex(_ method: HTTPRequest.Method) -> Int? {
+        switch method {
+        case .get: Int(HTTP1.Method.get.rawValue)
+        case .head: Int(HTTP1.Method.head.rawValue)
+        case .post: Int(HTTP1.Method.post.rawValue)
+        case .put: Int(HTTP1.Method.put.rawValue)
+        case .delete: Int(HTTP1.Method.delete.rawValue)
+        case .connect: Int(HTTP1.Method.connect.rawValue)
+        case .options: Int(HTTP1.Method.options.rawValue)
+        case .trace: Int(HTTP1.Method.trace.rawValue)
+        case .patch: Int(HTTP1.Method.patch.rawValue)
+        default: nil
         }
-        self.bytes = bytes
-        self.spans = spans
-        rootIndex = router.routes.firstIndex { $0.path == "/" }
+    }
+
+    init(_ routes: [Router.Route]) {
+        // Build as a tree of classes, then flatten breadth-first.
+        final class Builder {
+            var literals: [([UInt8], Builder)] = []
+            var parameter: Builder?
+            var routes: [Int32]?
+            var catchAll: [Int32]?
+        }
+        let root = Builder()
+        for (index, route) in routes.enumerated() {
+            var node = root
+            var endsInCatchAll = false
+            for segment in route.pattern.segments {
+                switch segment {
+                case .literal(let bytes):
+                    if let next = node.literals.first(where: { $0.0 == bytes })?.1 {
+                        node = next
+                    } else {
+                        let next = Builder()
+                        node.literals.append((bytes, next))
+                        node = next
+                    }
+                case .parameter:
+                    if node.parameter == nil { node.parameter = Builder() }
+                    node = node.parameter!
+                case .catchAll:
+                    endsInCatchAll = true
+                }
+            }
+            let method = RouteTable.methodIndex(route.method)!
+            if endsInCatchAll {
+                if node.catchAll == nil { node.catchAll = Array(repeating: -1, count: RouteTable.methodCount) }
+                node.catchAll![method] = Int32(index)
+            } else {
+                if node.routes == nil { node.routes = Array(repeating: -1, count: RouteTable.methodCount) }
+                node.routes![method] = Int32(index)
+            }
+        }
+
+        var order: [Builder] = [root]
+        var position = 0
+        while position < order.count {
+            let node = order[position]
+            order += node.literals.map(\.1)
+            if let parameter = node.parameter { order.append(parameter) }
+            position += 1
+        }
+        let numbers = Dictionary(uniqueKeysWithValues: order.enumerated().map { (ObjectIdentifier($1), Int32($0)) })
+
+        var flatNodes: [Node] = []
+        var flatEdges: [Edge] = []
+        var pool: [UInt8] = []
+        var flatTables: [Int32] = []
+        var allow: [String] = []
+        func table(_ methods: [Int32]?) -> Int32 {
+            guard let methods else { return -1 }
+            flatTables += methods
+            allow.append(RouteTable.allowValue(methods))
+            return Int32(allow.count - 1)
+        }
+        for node in order {
+            var flat = Node()
+            flat.firstEdge = Int32(flatEdges.count)
+            flat.edgeCount = Int32(node.literals.count)
+            for (bytes, child) in node.literals {
+                flatEdges.append(Edge(offset: Int32(pool.count), count: Int32(bytes.count), child: numbers[ObjectIdentifier(child)]!))
+                pool += bytes
+            }
+            flat.parameterChild = node.parameter.map { numbers[ObjectIdentifier($0)]! } ?? -1
+            flat.routes = table(node.routes)
+            flat.catchAllRoutes = table(node.catchAll)
+            flatNodes.append(flat)
+        }
+
+        nodes = .allocate(capacity: flatNodes.count)
+        _ = nodes.initialize(from: flatNodes)
+        edges = .allocate(capacity: max(flatEdges.count, 1))
+        _ = edges.initialize(from: flatEdges)
+        literals = .allocate(byteCount: max(pool.count, 1), alignment: 16)
+        literals.copyBytes(from: pool)
+        tables = .allocate(capacity: max(flatTables.count, 1))
+        _ = tables.initialize(from: flatTables)
+        allowValues = allow
     }
 
     deinit {
-        bytes.deallocate()
-        spans.deallocate()
+        nodes.deallocate()
+        edges.deallocate()
+        literals.deallocate()
+        tables.deallocate()
     }
 
-    /// The index of the route for `path`, or nil.
-    @inline(__always)
-    func match(_ path: UnsafeRawBufferPointer) -> Int? {
-        if path.isEmpty { return rootIndex }
-        for index in 0..<count {
-            let span = spans[index]
-            if span.count == path.count, memcmp(bytes + span.offset, path.baseAddress!, span.count) == 0 {
-                return index
+    /// The `allow` of `OPTIONS *`: every routed method (HEAD with GET), or `GET, HEAD` without routes.
+    static func allowValue(union methods: [HTTPRequest.Method]) -> String {
+        var table = Array(repeating: Int32(-1), count: methodCount)
+        for method in methods { table[methodIndex(method)!] = 0 }
+        if methods.isEmpty { table[Int(HTTP1.Method.get.rawValue)] = 0 }
+        return allowValue(table)
+    }
+
+    /// `GET, HEAD, POST` for a table: route methods, HEAD wherever GET is.
+    private static func allowValue(_ methods: [Int32]) -> String {
+        let names = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+        var allowed: [String] = []
+        for (index, name) in names.enumerated() {
+            if methods[index] >= 0 || (index == Int(HTTP1.Method.head.rawValue) && methods[Int(HTTP1.Method.get.rawValue)] >= 0) {
+                allowed.append(name)
             }
+        }
+        return allowed.joined(separator: ", ")
+    }
+
+    /// The route for `method` and `path`; captured values go to `parameters`
+    /// as spans relative to `path`'s start.
+    func match(
+        _ method: HTTP1.Method, _ path: UnsafeRawBufferPointer, parameters: UnsafeMutablePointer<ByteSpan>
+    ) -> Match {
+        guard method != .other else { return .notFound }
+        var fallback: Int32 = -1
+        // An absolute-form target without a path means `/`: an empty first segment.
+        if !path.isEmpty && path[0] != UInt8(ascii: "/") { return .notFound }
+        let found = find(node: 0, path: path, from: path.isEmpty ? 0 : 1, method: method,
+                         parameters: parameters, captured: 0, fallback: &fallback)
+        return result(found, fallback)
+    }
+
+    @inline(__always)
+    private func result(_ found: (route: Int32, captured: Int)?, _ fallback: Int32) -> Match {
+        if let found { return .route(Int(found.route), parameterCount: found.captured) }
+        return fallback >= 0 ? .methodNotAllowed(table: Int(fallback)) : .notFound
+    }
+
+    /// The route for `method` in table `table`: HEAD falls back to GET.
+    @inline(__always)
+    private func route(in table: Int32, _ method: HTTP1.Method) -> Int32 {
+        let base = Int(table) * RouteTable.methodCount
+        let route = tables[base + Int(method.rawValue)]
+        if route < 0 && method == .head { return tables[base + Int(HTTP1.Method.get.rawValue)] }
+        return route
+    }
+
+    /// Matches the segment starting at `from` (just after a `/`) against `node`'s edges.
+    private func find(
+        node index: Int32, path: UnsafeRawBufferPointer, from: Int, method: HTTP1.Method,
+        parameters: UnsafeMutablePointer<ByteSpan>, captured: Int, fallback: inout Int32
+    ) -> (route: Int32, captured: Int)? {
+        let node = nodes[Int(index)]
+        var end = from
+        while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+        let isLast = end == path.count
+        let length = end - from
+
+        // The segment at `from` ends the path here if `isLast`; otherwise go deeper.
+        for edgeIndex in Int(node.firstEdge)..<Int(node.firstEdge + node.edgeCount) {
+            let edge = edges[edgeIndex]
+            guard Int(edge.count) == length,
+                  length == 0 || memcmp(literals.baseAddress! + Int(edge.offset), path.baseAddress! + from, length) == 0
+            else { continue }
+            if let found = descend(edge.child, path, end, isLast, method, parameters, captured, &fallback) {
+                return found
+            }
+            break  // literals are unique per node
+        }
+        if node.parameterChild >= 0 && length > 0 && captured < RouteTable.maxParameters {
+            parameters[captured] = ByteSpan(offset: from, count: length)
+            if let found = descend(node.parameterChild, path, end, isLast, method, parameters, captured + 1, &fallback) {
+                return found
+            }
+        }
+        if node.catchAllRoutes >= 0 {
+            let route = self.route(in: node.catchAllRoutes, method)
+            if route >= 0 {
+                parameters[captured] = ByteSpan(offset: from, count: path.count - from)
+                return (route, captured + 1)
+            }
+            if fallback < 0 { fallback = node.catchAllRoutes }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func descend(
+        _ child: Int32, _ path: UnsafeRawBufferPointer, _ end: Int, _ isLast: Bool, _ method: HTTP1.Method,
+        _ parameters: UnsafeMutablePointer<ByteSpan>, _ captured: Int, _ fallback: inout Int32
+    ) -> (route: Int32, captured: Int)? {
+        if !isLast {
+            return find(node: child, path: path, from: end + 1, method: method,
+                        parameters: parameters, captured: captured, fallback: &fallback)
+        }
+        let table = nodes[Int(child)].routes
+        if table >= 0 {
+            let route = self.route(in: table, method)
+            if route >= 0 { return (route, captured) }
+            if fallback < 0 { fallback = table }
         }
         return nil
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,22 +1,146 @@
+public import HTTPTypes
+
+/// A synchronous handler: runs on the worker thread that read the request.
+///
+/// Keep it short and non-blocking: while it runs, the worker serves no one
+/// else. Returning a prebuilt ``StaticResponse`` allocates nothing.
+public typealias Handler = @Sendable (borrowing Request) throws -> Response
+
+/// An asynchronous handler: runs as a task on the worker's own executor, so
+/// awaiting Ringside's timers or I/O never moves it to another thread.
+public typealias AsyncHandler = @Sendable (borrowing Request) async throws -> Response
+
 /// The routes a server answers, declared before it starts.
 ///
-/// Paths match exactly (byte for byte, without the query). `GET` routes also
-/// answer `HEAD` without a body; other methods on a known path get 405 with
-/// `allow`, unknown paths 404, both with small JSON bodies.
+/// ```swift
+/// var router = Router()
+/// router.get("/hello", StaticResponse(body: "hi"))          // prebuilt bytes
+/// router.get("/users/:id") { request in                      // sync, on the worker
+///     Response(text: "user \(request.parameters["id"] ?? "")")
+/// }
+/// router.get("/slow") { request in                           // async, on the worker's executor
+///     try await Task.sleep(for: .milliseconds(200))
+///     return Response(text: "late")
+/// }
+/// router.post("/hash", offload: true) { request in           // on the offload pool
+///     Response(bytes: expensiveHash(request.body))
+/// }
+/// ```
+///
+/// Paths are matched segment by segment on the bytes as sent (before
+/// percent-decoding, without the query): a literal segment beats a
+/// `:parameter`, which beats a trailing `*` catch-all. `GET` routes answer
+/// `HEAD` without a body; a path known under other methods answers 405 with
+/// `allow`; anything else 404. Matching allocates nothing.
 public struct Router: Sendable {
+    /// What a route does with a matching request.
+    enum Action: Sendable {
+        case prebuilt(StaticResponse)
+        case sync(Handler)
+        case async(AsyncHandler)
+        case offload(Handler)
+    }
+
     struct Route: Sendable {
-        var path: String
-        var response: StaticResponse
+        var method: HTTPRequest.Method
+        var pattern: RoutePattern
+        var action: Action
     }
 
     private(set) var routes: [Route] = []
+    private(set) var middleware: [any Middleware] = []
+    /// Responses handlers may return, laid out by every worker at start.
+    private(set) var prebuilt: [StaticResponse] = []
 
     public init() {}
 
-    /// Serves `response` to `GET` and `HEAD` requests for `path`.
-    public mutating func get(_ path: String, _ response: StaticResponse) {
-        precondition(path.utf8.first == UInt8(ascii: "/"), "route paths start with /")
-        precondition(!routes.contains { $0.path == path }, "route \(path) declared twice")
-        routes.append(Route(path: path, response: response))
+    /// Adds middleware around every handler route, in the order added (the
+    /// first added is outermost). Prebuilt ``StaticResponse`` routes bypass it.
+    ///
+    /// With middleware installed, every handler runs as a task on the
+    /// worker's executor (middleware is `async`); without any, sync handlers
+    /// are plain calls.
+    public mutating func add(middleware: some Middleware) {
+        self.middleware.append(middleware)
     }
+
+    /// Lays `response` out in every worker so that handlers returning it send
+    /// prebuilt bytes (no encoding, no allocation). Returns it for convenience.
+    @discardableResult
+    public mutating func prebuild(_ response: StaticResponse) -> StaticResponse {
+        if !prebuilt.contains(where: { $0 === response }) { prebuilt.append(response) }
+        return response
+    }
+
+    // MARK: Any method
+
+    /// Serves prebuilt `response` to `method` requests for `path`.
+    public mutating func on(_ method: HTTPRequest.Method, _ path: String, _ response: StaticResponse) {
+        prebuild(response)
+        add(method, path, .prebuilt(response))
+    }
+
+    /// Runs `handler` for `method` requests for `path`: on the worker thread,
+    /// or with `offload: true` on the server's offload pool (for CPU-bound or
+    /// blocking work; a full pool answers 503 with `retry-after`).
+    public mutating func on(
+        _ method: HTTPRequest.Method, _ path: String, offload: Bool = false, _ handler: @escaping Handler
+    ) {
+        add(method, path, offload ? .offload(handler) : .sync(handler))
+    }
+
+    /// Runs async `handler` for `method` requests for `path` on the worker's executor.
+    public mutating func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping AsyncHandler) {
+        add(method, path, .async(handler))
+    }
+
+    private mutating func add(_ method: HTTPRequest.Method, _ path: String, _ action: Action) {
+        let pattern = RoutePattern(path)
+        precondition(RouteTable.methodIndex(method) != nil, "method \(method) cannot be routed")
+        precondition(
+            !routes.contains { $0.method == method && $0.pattern == pattern },
+            "route \(method) \(path) declared twice")
+        routes.append(Route(method: method, pattern: pattern, action: action))
+    }
+}
+
+// MARK: One method each
+
+extension Router {
+    /// `GET` (and `HEAD`) requests for `path` get prebuilt `response`.
+    public mutating func get(_ path: String, _ response: StaticResponse) { on(.get, path, response) }
+    /// `GET` (and `HEAD`) requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    public mutating func get(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
+        on(.get, path, offload: offload, handler)
+    }
+    /// `GET` (and `HEAD`) requests for `path` run async `handler`.
+    public mutating func get(_ path: String, _ handler: @escaping AsyncHandler) { on(.get, path, handler) }
+
+    /// `POST` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    public mutating func post(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
+        on(.post, path, offload: offload, handler)
+    }
+    /// `POST` requests for `path` run async `handler`.
+    public mutating func post(_ path: String, _ handler: @escaping AsyncHandler) { on(.post, path, handler) }
+
+    /// `PUT` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    public mutating func put(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
+        on(.put, path, offload: offload, handler)
+    }
+    /// `PUT` requests for `path` run async `handler`.
+    public mutating func put(_ path: String, _ handler: @escaping AsyncHandler) { on(.put, path, handler) }
+
+    /// `PATCH` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    public mutating func patch(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
+        on(.patch, path, offload: offload, handler)
+    }
+    /// `PATCH` requests for `path` run async `handler`.
+    public mutating func patch(_ path: String, _ handler: @escaping AsyncHandler) { on(.patch, path, handler) }
+
+    /// `DELETE` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    public mutating func delete(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
+        on(.delete, path, offload: offload, handler)
+    }
+    /// `DELETE` requests for `path` run async `handler`.
+    public mutating func delete(_ path: String, _ handler: @escaping AsyncHandler) { on(.delete, path, handler) }
 }

@@ -10,11 +10,11 @@ import Glibc
 ///
 /// ```swift
 /// var router = Router()
-/// router.get("/hello", StaticResponse(contentType: "text/plain", body: Array("hi".utf8)))
-/// try Server(configuration: .init(port: 8080), router: router).run()
+/// router.get("/hello", StaticResponse(body: "hi"))
+/// try await Server(configuration: .init(port: 8080), router: router).run()
 /// ```
 ///
-/// Not Sendable: start, stop and run it from one thread.
+/// Not Sendable: start, stop and run it from one thread (or one task).
 public final class Server {
     public enum Failure: Error, CustomStringConvertible {
         /// The chosen engine cannot run here; the text says why.
@@ -38,6 +38,7 @@ public final class Server {
     private let logger: Logger
     private var workers: [Worker] = []
     private var listeners: [Int32] = []
+    private var pool: OffloadPool?
 
     public init(configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside")) {
         self.configuration = configuration
@@ -60,13 +61,26 @@ public final class Server {
             count: configuration.workers, backlog: configuration.backlog)
         listeners = bound.fds
 
+        if configuration.offloadThreads > 0 {
+            let pool = OffloadPool(
+                threads: configuration.offloadThreads, capacity: max(configuration.offloadQueueDepth, 1),
+                useRings: engine == .uring)
+            self.pool = pool
+            do {
+                try pool.start()
+            } catch {
+                stop()
+                throw error
+            }
+        }
+
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
         for (index, listener) in listeners.enumerated() {
             let wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
             let context = WorkerContext(
                 index: index, configuration: workerConfiguration, router: router,
-                listener: listener, wakeFD: wakeFD, logger: logger)
+                listener: listener, wakeFD: wakeFD, pool: pool, logger: logger)
             do {
                 workers.append(try Worker.start(context))
             } catch {
@@ -106,20 +120,23 @@ public final class Server {
         }
     }
 
-    /// Stops accepting, lets workers finish queued responses and close their
-    /// connections (at most about 3 s), joins them and closes the listeners.
+    /// Stops accepting, lets workers finish queued responses and handlers and
+    /// close their connections (at most the drain timeout, 3 s by default),
+    /// joins them, finishes the offload pool's queued jobs and closes the listeners.
     public func stop() {
         for worker in workers {
             worker.stopAndJoin()
             close(worker.context.wakeFD)
         }
         workers.removeAll()
+        pool?.stop()
+        pool = nil
         listeners.forEach { _ = close($0) }
         listeners.removeAll()
     }
 
     /// Starts, calls `onListening` with the bound port, serves until SIGINT or
-    /// SIGTERM, then stops cleanly.
+    /// SIGTERM, then stops cleanly. Blocks the calling thread throughout.
     public func run(onListening: (Int) -> Void = { _ in }) throws {
         // Block the signals before any worker exists so only `sigwait` sees them.
         var signals = sigset_t()
@@ -137,4 +154,42 @@ public final class Server {
         logger.info("stopping", metadata: ["signal": "\(received)"])
         stop()
     }
+
+    /// The async form of ``run(onListening:)``: serves until SIGINT or
+    /// SIGTERM on a thread of its own, so the caller's executor stays free.
+    ///
+    /// ```swift
+    /// try await server.run()
+    /// ```
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        // The server is used from the waiting thread only while this task is suspended.
+        nonisolated(unsafe) let server = self
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            var thread = pthread_t()
+            let body = Unmanaged.passRetained(ServerRunner {
+                do {
+                    try server.run(onListening: onListening)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }).toOpaque()
+            let result = pthread_create(&thread, nil, { argument in
+                Unmanaged<ServerRunner>.fromOpaque(argument!).takeRetainedValue().body()
+                return nil
+            }, body)
+            if result == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<ServerRunner>.fromOpaque(body).release()
+                continuation.resume(throwing: SystemCallError(step: "pthread_create", errno: result))
+            }
+        }
+    }
+}
+
+/// The body of the thread that runs a server for the async ``Server/run(onListening:)``.
+private final class ServerRunner {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }

@@ -43,6 +43,11 @@ public struct ServerConfiguration: Sendable {
     public var timeouts: Timeouts
     /// Header fields added to every response, after the route's own content-type.
     public var serverHeaders: [(name: String, value: String)]
+    /// Threads of the offload pool that runs `offload: true` handlers and
+    /// ``offload(_:)`` work, shared by all workers; 0 disables the pool.
+    public var offloadThreads: Int
+    /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
+    public var offloadQueueDepth: Int
 
     public init(
         host: String = "0.0.0.0",
@@ -59,7 +64,9 @@ public struct ServerConfiguration: Sendable {
         parserLimits: ParserLimits = ParserLimits(),
         maxBodyBytes: Int = 1 << 20,
         timeouts: Timeouts = Timeouts(),
-        serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")]
+        serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
+        offloadThreads: Int = ServerConfiguration.availableCPUs,
+        offloadQueueDepth: Int = 1024
     ) {
         self.host = host
         self.port = port
@@ -76,6 +83,8 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.timeouts = timeouts
         self.serverHeaders = serverHeaders
+        self.offloadThreads = offloadThreads
+        self.offloadQueueDepth = offloadQueueDepth
     }
 
     /// How long a connection may take, in seconds; each fires between N and N+1 s.

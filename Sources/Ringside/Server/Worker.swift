@@ -19,16 +19,22 @@ final class WorkerContext: Sendable {
     let listener: Int32
     /// An eventfd the server writes to ask the worker to stop.
     let wakeFD: Int32
+    /// The server's offload pool, shared by its workers.
+    let pool: OffloadPool?
     let logger: Logger
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
-    init(index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, wakeFD: Int32, logger: Logger) {
+    init(
+        index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, wakeFD: Int32,
+        pool: OffloadPool?, logger: Logger
+    ) {
         self.index = index
         self.configuration = configuration
         self.router = router
         self.listener = listener
         self.wakeFD = wakeFD
+        self.pool = pool
         self.logger = logger
     }
 

@@ -1,0 +1,50 @@
+import HTTP1
+
+/// A request's own copy of its bytes, for handlers that outlive the receive:
+/// async handlers (which may suspend while the connection's memory moves on)
+/// and offloaded ones (which run on another thread).
+///
+/// One allocation holds the head, the header spans, the parameter spans and
+/// the body; the copy is immutable once made.
+final class RequestStorage: Sendable {
+    // The copy is written once in `init` and only read afterwards, from any thread.
+    nonisolated(unsafe) private let memory: UnsafeMutableRawPointer
+    let parts: RequestParts
+    /// Taken at copy time: the socket may be closed and reused by the time a handler asks.
+    let remoteAddress: SocketAddress?
+
+    init(copying source: RequestParts, headLength: Int) {
+        let fieldsBytes = source.fields.count * MemoryLayout<HeaderField>.stride
+        let parametersBytes = source.parameters.count * MemoryLayout<ByteSpan>.stride
+        let alignment = MemoryLayout<HeaderField>.alignment
+        let headEnd = (headLength + alignment - 1) & ~(alignment - 1)
+        let total = headEnd + fieldsBytes + parametersBytes + source.body.count
+        memory = .allocate(byteCount: max(total, 1), alignment: 16)
+
+        memory.copyMemory(from: source.base, byteCount: headLength)
+        let fields = UnsafeMutableBufferPointer(
+            start: (memory + headEnd).bindMemory(to: HeaderField.self, capacity: source.fields.count),
+            count: source.fields.count)
+        _ = fields.initialize(from: source.fields)
+        let parameters = UnsafeMutableBufferPointer(
+            start: (memory + headEnd + fieldsBytes).bindMemory(to: ByteSpan.self, capacity: source.parameters.count),
+            count: source.parameters.count)
+        _ = parameters.initialize(from: source.parameters)
+        let body = memory + headEnd + fieldsBytes + parametersBytes
+        if !source.body.isEmpty { body.copyMemory(from: source.body.baseAddress!, byteCount: source.body.count) }
+
+        var parts = source
+        parts.base = UnsafeRawPointer(memory)
+        parts.fields = UnsafeBufferPointer(fields)
+        parts.parameters = UnsafeBufferPointer(parameters)
+        parts.body = UnsafeRawBufferPointer(start: body, count: source.body.count)
+        parts.socket = -1
+        self.parts = parts
+        remoteAddress = SocketAddress(peerOf: source.socket)
+    }
+
+    deinit { memory.deallocate() }
+
+    /// A request backed by this copy.
+    var request: Request { Request(parts: parts, storage: self) }
+}

@@ -1,0 +1,106 @@
+public import HTTPTypes
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#endif
+
+/// What a handler answers: status, header fields and a body.
+///
+/// The server adds `date`, `content-length` (or `transfer-encoding: chunked`
+/// for a stream) and `connection`, and the configuration's server fields.
+/// Returning a prebuilt ``StaticResponse`` sends its laid-out bytes with no
+/// encoding at all.
+public struct Response: Sendable {
+    enum Body: Sendable {
+        case empty
+        case bytes([UInt8])
+        case text(String)
+        case prebuilt(StaticResponse)
+        case stream(@Sendable (inout ResponseBodyWriter) async throws -> Void)
+    }
+
+    public var status: HTTPResponse.Status
+    public var headerFields: HTTPFields
+    let body: Body
+
+    init(status: HTTPResponse.Status, headerFields: HTTPFields, body: Body) {
+        self.status = status
+        self.headerFields = headerFields
+        self.body = body
+    }
+
+    /// A response with no body (`content-length: 0`).
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:]) {
+        self.init(status: status, headerFields: headerFields, body: .empty)
+    }
+
+    /// A body of raw bytes; set `content-type` in `headerFields`.
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], bytes: [UInt8]) {
+        self.init(status: status, headerFields: headerFields, body: .bytes(bytes))
+    }
+
+    /// A text body, `text/plain; charset=utf-8` unless `headerFields` set a content type.
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], text: String) {
+        var fields = headerFields
+        if fields[.contentType] == nil { fields[.contentType] = "text/plain; charset=utf-8" }
+        self.init(status: status, headerFields: fields, body: .text(text))
+    }
+
+    #if canImport(FoundationEssentials)
+    /// `value` encoded as JSON, `content-type: application/json`. The default
+    /// encoder sorts keys, so the same value always gives the same bytes.
+    public init(
+        status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:],
+        json value: some Encodable, encoder: JSONEncoder = Response.sortedKeysEncoder()
+    ) throws {
+        var fields = headerFields
+        if fields[.contentType] == nil { fields[.contentType] = "application/json" }
+        self.init(status: status, headerFields: fields, body: .bytes(Array(try encoder.encode(value))))
+    }
+
+    /// A `JSONEncoder` with `.sortedKeys`.
+    public static func sortedKeysEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+    #endif
+
+    /// The prebuilt response: its bytes as laid out by the worker (see ``Router/prebuild(_:)``).
+    public init(_ response: StaticResponse) {
+        self.init(status: response.status, headerFields: [:], body: .prebuilt(response))
+    }
+
+    /// A body produced in pieces by `write`, sent with chunked transfer coding
+    /// as it is written and never held whole. `write` runs on the worker's
+    /// executor; each ``ResponseBodyWriter/write(_:)`` waits while the
+    /// connection has too much unsent.
+    public init(
+        status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:],
+        stream write: @escaping @Sendable (inout ResponseBodyWriter) async throws -> Void
+    ) {
+        self.init(status: status, headerFields: headerFields, body: .stream(write))
+    }
+}
+
+/// An error a handler throws to answer with a given status and a JSON body
+/// `{"error": message, "status": code}`. Any other error answers 500.
+public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var message: String?
+    public var headerFields: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, message: String? = nil, headerFields: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headerFields = headerFields
+    }
+
+    public var description: String { "HTTPError(\(status.code)\(message.map { ": \($0)" } ?? ""))" }
+
+    /// The response this error answers with.
+    var response: Response {
+        var fields = headerFields
+        fields[.contentType] = "application/json"
+        return Response(status: status, headerFields: fields, bytes: JSONError.body(status, message: message))
+    }
+}

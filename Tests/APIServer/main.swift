@@ -1,0 +1,136 @@
+// The server the API tests run: one route per feature of the library's
+// handler API. Same command line as `ringside serve` (host, port, workers,
+// engine), plus --offload-threads N, --offload-queue N, --max-body N and --middleware.
+import Ringside
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct User: Codable {
+    var id: Int
+    var name: String
+}
+
+/// Adds `x-middleware` to every handler's response and answers /blocked itself.
+struct TagMiddleware: Middleware {
+    func handle(
+        _ request: borrowing Request, next: (borrowing Request) async throws -> Response
+    ) async throws -> Response {
+        if request.path == "/blocked" { return Response(status: .forbidden, text: "blocked by middleware") }
+        var response = try await next(request)
+        response.headerFields[HTTPField.Name("x-middleware")!] = "seen"
+        return response
+    }
+}
+
+struct Boom: Error {}
+
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+func busy(milliseconds: Int) {
+    var until = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &until)
+    let end = Double(until.tv_sec) + Double(until.tv_nsec) / 1e9 + Double(milliseconds) / 1000
+    var now = until
+    repeat {
+        clock_gettime(CLOCK_MONOTONIC, &now)
+    } while Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 < end
+}
+
+let workerThread = "worker"
+var router = Router()
+let hello = router.prebuild(StaticResponse(contentType: "text/plain", body: "prebuilt from a handler"))
+
+router.get("/static", StaticResponse(body: "static"))
+router.get("/users/me") { _ in Response(text: "me") }
+router.get("/users/:id") { request in
+    try Response(json: User(id: try request.parameters.require("id", as: Int.self), name: "user"))
+}
+router.put("/users/:id") { request in Response(text: "put \(request.parameters["id"]!)") }
+router.get("/users/:id/posts/:post") { request in
+    Response(text: "\(request.parameters["id"]!)/\(request.parameters["post"]!)")
+}
+router.get("/files/*") { request in Response(text: "file:\(request.parameters.catchAll ?? "nil")") }
+router.post("/echo") { request in
+    Response(
+        headerFields: [.contentType: request.headers[.contentType] ?? "application/octet-stream"],
+        bytes: request.body)
+}
+router.post("/json") { request in
+    let user = try request.decode(User.self)
+    return try Response(status: .created, json: User(id: user.id + 1, name: user.name.uppercased()))
+}
+router.get("/headers") { request in
+    let values = request.headers[values: HTTPField.Name("x-test")!].joined(separator: "|")
+    return Response(text: "count=\(request.headers.count) x-test=\(values) has-accept=\(request.headers.contains(.accept))")
+}
+router.get("/query") { request in
+    Response(text: "q=\(request.queryItem("q") ?? "nil") raw=\(request.query ?? "nil") items=\(request.queryItems.count)")
+}
+router.get("/remote") { request in Response(text: request.remoteAddress?.host ?? "unknown") }
+router.get("/interop") { request in
+    let converted = request.httpRequest
+    return Response(text: "\(converted.method) \(converted.path ?? "") \(converted.authority ?? "") \(converted.headerFields.count)")
+}
+router.get("/prebuilt") { _ in Response(hello) }
+router.get("/throw") { _ in throw Boom() }
+router.get("/forbidden") { _ in throw HTTPError(.forbidden, message: "not for you") }
+router.get("/blocked") { _ in Response(text: "handler ran") }
+
+router.get("/async") { request in
+    await Task.yield()
+    return Response(text: "async \(request.queryItem("n") ?? "")")
+}
+router.get("/async/sleep") { request in
+    let milliseconds = Int(request.queryItem("ms") ?? "") ?? 10
+    try await Task.sleep(for: .milliseconds(milliseconds))
+    return Response(text: "slept \(milliseconds)")
+}
+router.post("/async/echo") { request in
+    await Task.yield()
+    return Response(bytes: request.body)
+}
+router.get("/async/throw") { _ in
+    await Task.yield()
+    throw Boom()
+}
+router.get("/offload", offload: true) { request in
+    busy(milliseconds: Int(request.queryItem("ms") ?? "") ?? 1)
+    return Response(text: "offloaded")
+}
+router.get("/offload/explicit") { request in
+    let milliseconds = Int(request.queryItem("ms") ?? "") ?? 1
+    let value = try await offload {
+        busy(milliseconds: milliseconds)
+        return 42
+    }
+    return Response(text: "explicit \(value)")
+}
+router.get("/stream") { request in
+    let chunks = Int(request.queryItem("chunks") ?? "") ?? 3
+    let size = Int(request.queryItem("size") ?? "") ?? 5
+    return Response(headerFields: [.contentType: "text/plain"]) { writer in
+        for index in 0..<chunks {
+            try await writer.write([UInt8](repeating: UInt8(ascii: "a") + UInt8(index % 26), count: size))
+        }
+    }
+}
+
+if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
+
+let engine = ServerConfiguration.Engine(rawValue: option("--engine") ?? "auto") ?? .auto
+var configuration = ServerConfiguration(
+    host: option("--host") ?? "127.0.0.1", port: Int(option("--port") ?? "0") ?? 0,
+    workers: Int(option("--workers") ?? "1") ?? 1, engine: engine)
+if let threads = option("--offload-threads").flatMap(Int.init) { configuration.offloadThreads = threads }
+if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
+if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
+let server = Server(configuration: configuration, router: router)
+try server.run { port in
+    print("Listening on http://\(configuration.host):\(port)")
+    fflush(nil)
+}

@@ -1,0 +1,22 @@
+import Testing
+
+/// Runs `body` against the handler API's test server (`Tests/APIServer`).
+func withAPIServer<R>(
+    engine: String, extraArguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (ServerProcess) throws -> R
+) throws -> R {
+    try withServer(
+        engine: engine, extraArguments: extraArguments, binaryName: "APIServer", sourceLocation: sourceLocation, body)
+}
+
+extension RawClient {
+    /// Sends one request and reads its response.
+    func exchange(
+        _ method: String, _ path: String, headers: [String] = [], body: String? = nil, bodyExpected: Bool = true
+    ) throws -> HTTPResponse {
+        var request = RawClient.request(method, path, headers: headers + (body.map { ["Content-Length: \($0.utf8.count)"] } ?? []))
+        if let body { request += Array(body.utf8) }
+        try send(request)
+        return try readResponse(bodyExpected: bodyExpected)
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+
+/// Handlers that throw: 500 with a JSON body and one log line, or the
+/// status an `HTTPError` names; the connection and the server carry on.
+@Suite(.serialized)
+struct HandlerErrorTests {
+    @Test(arguments: engines)
+    func throwingHandlerGets500AndOneLogLine(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            for path in ["/throw", "/async/throw"] {
+                let response = try client.exchange("GET", path)
+                #expect(response.status == 500)
+                #expect(response.header("content-type") == "application/json")
+                #expect(response.bodyText == #"{"error":"Internal Server Error","status":500}"#)
+            }
+            #expect(try client.exchange("GET", "/users/me").bodyText == "me", "the connection stays usable")
+            pause(0.1)
+            let lines = server.stderr.split(separator: "\n").filter { $0.contains("handler threw") }
+            #expect(lines.count == 2, "\(server.stderrTail)")
+            #expect(lines.first?.contains("path=/throw") == true)
+            #expect(lines.first?.contains("Boom") == true)
+        }
+    }
+
+    @Test(arguments: engines)
+    func httpErrorChoosesTheStatus(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let response = try client.exchange("GET", "/forbidden")
+            #expect(response.status == 403)
+            #expect(response.bodyText == #"{"error":"not for you","status":403}"#)
+            #expect(!server.stderr.contains("handler threw"), "HTTPError is an answer, not a failure")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each handler kind (sync, async, offloaded, streamed) and the request API
+/// through real sockets, on both engines.
+@Suite(.serialized)
+struct HandlerTests {
+    @Test(arguments: engines)
+    func syncHandlerSeesBodyHeadersAndQuery(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let echo = try client.exchange("POST", "/echo", headers: ["Content-Type: text/x-test"], body: "hello body")
+            #expect(echo.status == 200)
+            #expect(echo.bodyText == "hello body")
+            #expect(echo.header("content-type") == "text/x-test")
+            #expect(echo.header("engine") == "Ringside")
+            #expect(echo.header("date")?.count == 29)
+
+            let headers = try client.exchange("GET", "/headers", headers: ["X-Test: one", "x-TEST: two", "Accept: */*"])
+            #expect(headers.bodyText == "count=4 x-test=one|two has-accept=true")
+
+            let query = try client.exchange("GET", "/query?q=a%20b+c&x=1&q=second")
+            #expect(query.bodyText == "q=a b c raw=q=a%20b+c&x=1&q=second items=3")
+            #expect(try client.exchange("GET", "/query").bodyText == "q=nil raw=nil items=0")
+
+            #expect(try client.exchange("GET", "/remote").bodyText == "127.0.0.1")
+            #expect(try client.exchange("GET", "/interop", headers: ["X-A: 1"]).bodyText == "GET /interop 127.0.0.1 2")
+        }
+    }
+
+    @Test(arguments: engines)
+    func jsonInAndOut(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let created = try client.exchange("POST", "/json", body: #"{"id":1,"name":"ann"}"#)
+            #expect(created.status == 201)
+            #expect(created.header("content-type") == "application/json")
+            #expect(created.bodyText == #"{"id":2,"name":"ANN"}"#)
+            let bad = try client.exchange("POST", "/json", body: #"{"id":"#)
+            #expect(bad.status == 400)
+            #expect(bad.bodyText.contains("not valid JSON"))
+        }
+    }
+
+    @Test(arguments: engines)
+    func bodiesArriveWholeWhateverTheFraming(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            // Split across sends: the head first, the body in two pieces.
+            let body = String(repeating: "0123456789", count: 3000)
+            try client.send("POST /async/echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+            try client.send(String(body.prefix(12_345)))
+            pause(0.05)
+            try client.send(String(body.dropFirst(12_345)))
+            let split = try client.readResponse()
+            #expect(split.status == 200)
+            #expect(split.bodyText == body)
+
+            // Chunked, to a sync handler.
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+            let chunked = try client.readResponse()
+            #expect(chunked.bodyText == "hello world")
+
+            // Expect: 100-continue gets the interim answer, then the real one.
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try client.readResponse()
+            #expect(interim.status == 100)
+            try client.send("body")
+            #expect(try client.readResponse().bodyText == "body")
+        }
+    }
+
+    @Test(arguments: engines)
+    func bodiesOverTheLimitAre413(engine: String) throws {
+        try withAPIServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
+            let client = try RawClient(port: server.port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try client.send("400\r\n" + String(repeating: "x", count: 1024) + "\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 413)
+        }
+    }
+
+    @Test(arguments: engines)
+    func asyncHandlersAnswerInOrderWithPipelinedRequests(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            // A slow async request first: the sync ones behind it must wait their turn.
+            var pipeline = RawClient.request("GET", "/async/sleep?ms=100")
+            for index in 0..<5 {
+                pipeline += RawClient.request("GET", index % 2 == 0 ? "/async?n=\(index)" : "/users/\(index)")
+            }
+            try client.send(pipeline)
+            #expect(try client.readResponse().bodyText == "slept 100")
+            for index in 0..<5 {
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                let expected = index % 2 == 0 ? "async \(index)" : #"{"id":\#(index),"name":"user"}"#
+                #expect(response.bodyText == expected, "response \(index) out of order")
+            }
+        }
+    }
+
+    @Test(arguments: engines)
+    func manyConcurrentAsyncRequestsDoNotBlockTheWorker(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            // 50 connections each wait 300 ms in an async handler; meanwhile
+            // the single worker answers a sync request at once.
+            let sleepers = try (0..<50).map { _ in try RawClient(port: server.port) }
+            for sleeper in sleepers { try sleeper.send(RawClient.request("GET", "/async/sleep?ms=300")) }
+            let started = monotonicSeconds()
+            let quick = try RawClient(port: server.port)
+            #expect(try quick.exchange("GET", "/users/me").bodyText == "me")
+            #expect(monotonicSeconds() - started < 0.25, "the worker was blocked by sleeping handlers")
+            for sleeper in sleepers { #expect(try sleeper.readResponse().bodyText == "slept 300") }
+        }
+    }
+
+    @Test(arguments: engines)
+    func offloadedHandlersRunOffTheWorker(engine: String) throws {
+        try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "2"]) { server in
+            let slow = try RawClient(port: server.port)
+            try slow.send(RawClient.request("GET", "/offload?ms=400"))
+            pause(0.05)
+            // The worker is free while the pool busy-waits.
+            let started = monotonicSeconds()
+            let quick = try RawClient(port: server.port)
+            #expect(try quick.exchange("GET", "/users/me").bodyText == "me")
+            #expect(monotonicSeconds() - started < 0.2)
+            #expect(try slow.readResponse().bodyText == "offloaded")
+
+            let explicit = try quick.exchange("GET", "/offload/explicit?ms=5")
+            #expect(explicit.bodyText == "explicit 42")
+        }
+    }
+
+    @Test(arguments: engines)
+    func prebuiltResponseReturnedByHandler(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let response = try client.exchange("GET", "/prebuilt")
+            #expect(response.status == 200)
+            #expect(response.bodyText == "prebuilt from a handler")
+            #expect(response.header("content-type") == "text/plain")
+            let again = try client.exchange("GET", "/prebuilt")
+            #expect(again.bodyText == response.bodyText)
+        }
+    }
+
+    @Test(arguments: engines)
+    func streamedBodiesAreChunked(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let small = try client.exchange("GET", "/stream?chunks=3&size=4")
+            #expect(small.header("transfer-encoding") == "chunked")
+            #expect(small.header("content-length") == nil)
+            #expect(small.bodyText == "aaaabbbbcccc")
+            #expect(client.lastChunkSizes == [4, 4, 4])
+
+            // 40 MB through a reader that waits first: memory stays bounded
+            // (the writer waits for room), and every byte arrives in order.
+            try client.send(RawClient.request("GET", "/stream?chunks=640&size=65536"))
+            pause(0.3)
+            let large = try client.readResponse()
+            #expect(large.body.count == 640 * 65536)
+            #expect(client.lastChunkSizes.count == 640)
+            let sampled = stride(from: 0, to: 640, by: 37).allSatisfy { large.body[$0 * 65536] == UInt8(ascii: "a") + UInt8($0 % 26) }
+            #expect(sampled)
+            #expect(try client.exchange("GET", "/users/me").bodyText == "me", "keep-alive after a stream")
+        }
+    }
+
+    @Test(arguments: engines)
+    func streamToHTTP10EndsWithClose(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            try client.send(RawClient.request("GET", "/stream?chunks=2&size=3", version: "HTTP/1.0"))
+            let response = try client.readResponse()
+            #expect(response.header("transfer-encoding") == nil)
+            #expect(response.header("connection") == "close")
+            #expect(response.bodyText == "aaabbb")
+        }
+    }
+
+    @Test(arguments: engines)
+    func clientLeavingMidStreamStopsTheWriter(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let leaving = try RawClient(port: server.port)
+            try leaving.send(RawClient.request("GET", "/stream?chunks=100000&size=65536"))
+            pause(0.2)
+            leaving.resetConnection()
+            pause(0.3)
+            // The server is healthy and the abandoned stream did not wedge the worker.
+            let client = try RawClient(port: server.port)
+            #expect(try client.exchange("GET", "/users/me").bodyText == "me")
+        }
+    }
+}
