@@ -32,4 +32,5 @@ let arguments = CommandLine.arguments
 let port = arguments.count > 1 ? Int(arguments[1]) ?? 8080 : 8080
 let engine = arguments.count > 2 ? ServerConfiguration.Engine(rawValue: arguments[2]) ?? .auto : .auto
 let server = Server(configuration: ServerConfiguration(port: port, engine: engine), router: router)
-try await server.run { port in print("Listening on http://0.0.0.0:\(port)") }
+// Blocks until SIGINT or SIGTERM, then drains and returns. From async code: `try await server.run()`.
+try server.run { port in print("Listening on http://0.0.0.0:\(port)") }

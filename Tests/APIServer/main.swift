@@ -129,8 +129,12 @@ var configuration = ServerConfiguration(
 if let threads = option("--offload-threads").flatMap(Int.init) { configuration.offloadThreads = threads }
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
-let server = Server(configuration: configuration, router: router)
-try server.run { port in
-    print("Listening on http://\(configuration.host):\(port)")
-    fflush(nil)
+// The async `run`, from an async function (top-level code would pick the blocking one).
+func serve(_ configuration: ServerConfiguration, _ router: Router) async throws {
+    let host = configuration.host
+    try await Server(configuration: configuration, router: router).run { port in
+        print("Listening on http://\(host):\(port)")
+        fflush(nil)
+    }
 }
+try await serve(configuration, router)

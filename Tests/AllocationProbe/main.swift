@@ -12,10 +12,29 @@ import Glibc
 
 rs_allocations_exclude_this_thread()  // the client side below is not measured
 
+struct Item: Encodable {
+    var id: Int
+    var name: String
+}
+
 var router = Router()
 router.get("/v1/avatar", StaticResponse(
     contentType: "application/json", headerFields: [.location: "/v1/avatar"],
     body: [UInt8](repeating: UInt8(ascii: "x"), count: 3696)))
+// A sync handler on a parameter route that answers with a prebuilt response:
+// must allocate nothing, like the static route.
+let ok = router.prebuild(StaticResponse(contentType: "application/json", body: "{\"ok\":true}"))
+router.get("/items/:id") { request in
+    request.parameters.count == 1 && request.headers.contains(.userAgent) == false ? Response(ok) : Response(status: .badRequest)
+}
+router.post("/items/:id") { request in request.bodyCount == 11 ? Response(ok) : Response(status: .badRequest) }
+// Measured, not required to be zero: what a dynamic, an async and an offloaded answer cost.
+router.get("/json/:id") { request in try Response(json: Item(id: try request.parameters.require("id"), name: "item")) }
+router.get("/async") { _ in
+    await Task.yield()  // suspends once, as a handler awaiting I/O would
+    return Response(ok)
+}
+router.get("/offload", offload: true) { _ in Response(ok) }
 let server = Server(
     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1),
     router: router)
@@ -25,6 +44,11 @@ let client = ProbeClient(port: port)
 let get = "GET /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
 let head = "HEAD /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
 let missing = "GET /missing?x=1 HTTP/1.1\r\nHost: probe\r\nUser-Agent: probe\r\n\r\n"
+let handler = "GET /items/42?x=1 HTTP/1.1\r\nHost: probe\r\n\r\n"
+let handlerPost = "POST /items/42 HTTP/1.1\r\nHost: probe\r\nContent-Length: 11\r\n\r\nhello world"
+let json = "GET /json/42 HTTP/1.1\r\nHost: probe\r\n\r\n"
+let async = "GET /async HTTP/1.1\r\nHost: probe\r\n\r\n"
+let offloaded = "GET /offload HTTP/1.1\r\nHost: probe\r\n\r\n"
 
 // Warm up every path first: one-time set-up costs are not per request.
 client.run(get, times: 1000, pipelined: 1)
@@ -32,6 +56,11 @@ client.run(get, times: 1000, pipelined: 16)
 client.run(missing, times: 100, pipelined: 1)
 client.run(head, times: 100, pipelined: 1)
 client.run(get, times: 100, pipelined: 1, split: true)
+client.run(handler, times: 1000, pipelined: 1)
+client.run(handlerPost, times: 1000, pipelined: 1)
+client.run(json, times: 1000, pipelined: 1)
+client.run(async, times: 1000, pipelined: 1)
+client.run(offloaded, times: 1000, pipelined: 1)
 
 @MainActor
 func measure(_ name: String, _ request: String, times: Int, pipelined: Int, split: Bool = false) {
@@ -46,4 +75,11 @@ measure("pipelined16", get, times: 10_000, pipelined: 16)
 measure("notfound", missing, times: 2_000, pipelined: 1)
 measure("head", head, times: 2_000, pipelined: 1)
 measure("split", get, times: 1_000, pipelined: 1, split: true)
+measure("handler", handler, times: 10_000, pipelined: 1)
+measure("handlerpost", handlerPost, times: 10_000, pipelined: 1)
+measure("handlerpipelined", handler, times: 10_000, pipelined: 16)
+// Reported per request; the test bounds them.
+measure("json", json, times: 5_000, pipelined: 1)
+measure("async", async, times: 5_000, pipelined: 1)
+measure("offload", offloaded, times: 5_000, pipelined: 1)
 server.stop()

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Nothing on the request path allocates.
+/// Nothing on the prebuilt request path allocates, and handlers' costs stay bounded.
 ///
 /// Runs the AllocationProbe executable (a server and a client in one process,
 /// with malloc replaced by a counting one that ignores the client thread) and
@@ -46,10 +46,21 @@ struct AllocationTests {
                 scenarios[name] = (requests, allocations)
             }
         }
-        #expect(Set(scenarios.keys) == ["keepalive", "pipelined16", "notfound", "head", "split"])
+        // Prebuilt routes, and sync handlers answering with a prebuilt response: none at all.
+        let zero: Set = ["keepalive", "pipelined16", "notfound", "head", "split", "handler", "handlerpost", "handlerpipelined"]
+        // Dynamic answers allocate by nature; bounded per request so a regression shows
+        // (measured at 16, 9 and 5; see bench/RESULTS.md).
+        let bounded = ["json": 20, "async": 12, "offload": 8]
+        #expect(Set(scenarios.keys) == zero.union(bounded.keys))
         for (name, result) in scenarios {
             #expect(result.requests >= 1000, "\(name) ran too few requests")
-            #expect(result.allocations == 0, "\(name): \(result.allocations) allocations over \(result.requests) requests")
+            if zero.contains(name) {
+                #expect(result.allocations == 0, "\(name): \(result.allocations) allocations over \(result.requests) requests")
+            } else if let limit = bounded[name] {
+                let perRequest = Double(result.allocations) / Double(result.requests)
+                #expect(perRequest >= 1, "\(name): a dynamic answer cannot be free; the probe is not measuring it")
+                #expect(perRequest <= Double(limit), "\(name): \(perRequest) allocations per request (limit \(limit))")
+            }
         }
     }
 }

@@ -64,39 +64,31 @@ final class RawClient {
     init(host: String = "127.0.0.1", port: UInt16, timeoutSeconds: Int = 5) throws {
         storage = .allocate(capacity: capacity)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else {
-            storage.deallocate()
-            throw RawClientError.system("socket()", errno: errno)
-        }
-        do {
-            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-            let size = socklen_t(MemoryLayout<timeval>.size)
-            // SO_SNDTIMEO also bounds connect() on Linux.
-            guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, size) == 0,
-                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, size) == 0
-            else { throw RawClientError.system("setsockopt(timeouts)", errno: errno) }
-            // Each send() goes out at once: the byte-at-a-time test relies on it.
-            var one: Int32 = 1
-            guard setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
-            else { throw RawClientError.system("setsockopt(TCP_NODELAY)", errno: errno) }
+        // Every stored property is set from here on: a throw runs deinit, which frees both.
+        guard fd >= 0 else { throw RawClientError.system("socket()", errno: errno) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        // SO_SNDTIMEO also bounds connect() on Linux.
+        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, size) == 0,
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, size) == 0
+        else { throw RawClientError.system("setsockopt(timeouts)", errno: errno) }
+        // Each send() goes out at once: the byte-at-a-time test relies on it.
+        var one: Int32 = 1
+        guard setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
+        else { throw RawClientError.system("setsockopt(TCP_NODELAY)", errno: errno) }
 
-            var address = try Self.socketAddress(host: host, port: port)
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+        var address = try Self.socketAddress(host: host, port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
-            guard result == 0 else {
-                let code = errno
-                if code == EINPROGRESS || code == EAGAIN {
-                    throw RawClientError.timedOut("connecting to \(host):\(port)")
-                }
-                throw RawClientError.system("connect(\(host):\(port))", errno: code)
+        }
+        guard result == 0 else {
+            let code = errno
+            if code == EINPROGRESS || code == EAGAIN {
+                throw RawClientError.timedOut("connecting to \(host):\(port)")
             }
-        } catch {
-            Glibc.close(fd)
-            storage.deallocate()
-            throw error
+            throw RawClientError.system("connect(\(host):\(port))", errno: code)
         }
     }
 

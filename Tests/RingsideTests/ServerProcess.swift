@@ -206,7 +206,7 @@ final class ServerProcess {
     /// the moment of the spawn. The lock keeps concurrent spawns from saving
     /// each other's temporary disposition; the test's own sockets use
     /// MSG_NOSIGNAL, so nothing raises SIGPIPE here meanwhile.
-    private static func withShellSignalState<R>(_ body: () throws -> R) rethrows -> R {
+    static func withShellSignalState<R>(_ body: () throws -> R) rethrows -> R {
         try spawnLock.withLock { _ in
             var none = sigset_t()
             var savedMask = sigset_t()

@@ -26,8 +26,10 @@ struct HTTPCore: ~Copyable {
     private let routeResponses: UnsafeMutableBufferPointer<Int32>
     /// Prebuilt index by `StaticResponse.id` (-1: not prebuilt here).
     private let prebuiltByID: UnsafeMutableBufferPointer<Int32>
-    /// Index of the first 405 (one per method table of the route trie).
+    /// Prebuilt 405s: one per distinct method set of the route trie's tables,
+    /// from `methodNotAllowedBase` on, in `methodNotAllowedMasks` order.
     private let methodNotAllowedBase: Int
+    private let methodNotAllowedMasks: [UInt16]
     private let limits: ParserLimits
     let maxBodyBytes: Int
     private let timeouts: ServerConfiguration.Timeouts
@@ -62,7 +64,10 @@ struct HTTPCore: ~Copyable {
         let allMethods = RouteTable.allowValue(union: router.routes.map(\.method))
         var prebuilt = PrebuiltResponses.ID.allCases.map { $0.response(allow: allMethods) }
         methodNotAllowedBase = prebuilt.count
-        prebuilt += routes.allowValues.map { StaticResponse.jsonError(.methodNotAllowed, headerFields: [.allow: $0]) }
+        var masks: [UInt16] = []
+        for mask in routes.tableMasks where !masks.contains(mask) { masks.append(mask) }
+        methodNotAllowedMasks = masks
+        prebuilt += masks.map { StaticResponse.jsonError(.methodNotAllowed, headerFields: [.allow: RouteTable.allowValue(mask: $0)]) }
         let known = router.prebuilt + [ServerResponses.serviceUnavailable, ServerResponses.internalServerError]
         let maxID = known.map(\.id).max() ?? 0
         prebuiltByID = .allocate(capacity: maxID + 1)
@@ -231,6 +236,13 @@ struct HTTPCore: ~Copyable {
         case .handler(let route, let parameterCount):
             return answer(slot, request, headLength: headLength, route: route,
                           parameterCount: parameterCount, variant: variant)
+        case .methodNotAllowed(let allowed):
+            // Methods of several patterns together (rare): encoded now; the body is not read.
+            connection.pointee.responseVariant = .close
+            connection.pointee.responseHeadOnly = head.method == .head
+            let allow = RouteTable.allowValue(mask: allowed)
+            respond(slot, HTTPError(.methodNotAllowed, message: "Method Not Allowed", headerFields: [.allow: allow]).response)
+            return nil
         }
 
         // Closing anyway, or the client waits for 100 Continue that a
@@ -279,6 +291,8 @@ struct HTTPCore: ~Copyable {
         case prebuilt(Int)
         /// Run route `route`'s handler; `parameterCount` values were captured.
         case handler(route: Int, parameterCount: Int)
+        /// 405 for a method set no prebuilt answer has.
+        case methodNotAllowed(UInt16)
     }
 
     /// What answers the head just parsed.
@@ -295,8 +309,9 @@ struct HTTPCore: ~Copyable {
             case .route(let index, let parameterCount):
                 let response = routeResponses[index]
                 return response >= 0 ? .prebuilt(Int(response)) : .handler(route: index, parameterCount: parameterCount)
-            case .methodNotAllowed(let table):
-                return .prebuilt(methodNotAllowedBase + table)
+            case .methodNotAllowed(let allowed):
+                guard let index = methodNotAllowedMasks.firstIndex(of: allowed) else { return .methodNotAllowed(allowed) }
+                return .prebuilt(methodNotAllowedBase + index)
             case .notFound:
                 return .prebuilt(PrebuiltResponses.ID.notFound.rawValue)
             }

@@ -22,6 +22,8 @@
 /// and the server's own error answers (404, 405, 4xx from the parser) do
 /// not pass through it.
 public protocol Middleware: Sendable {
+    /// Answers `request`, usually by calling `next` (the rest of the chain,
+    /// then the handler) and adjusting what it returns.
     func handle(
         _ request: borrowing Request, next: (borrowing Request) async throws -> Response
     ) async throws -> Response

@@ -263,8 +263,10 @@ public struct Headers: ~Copyable {
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// The address in text form (`127.0.0.1`, `::1`).
     public let host: String
+    /// The TCP port.
     public let port: Int
 
+    /// An address from its parts.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

@@ -18,7 +18,9 @@ public struct Response: Sendable {
         case stream(@Sendable (inout ResponseBodyWriter) async throws -> Void)
     }
 
+    /// The status line's code and reason.
     public var status: HTTPResponse.Status
+    /// Fields to send; the server's own (`date`, framing, `connection`) are dropped from here.
     public var headerFields: HTTPFields
     let body: Body
 
@@ -72,7 +74,7 @@ public struct Response: Sendable {
 
     /// A body produced in pieces by `write`, sent with chunked transfer coding
     /// as it is written and never held whole. `write` runs on the worker's
-    /// executor; each ``ResponseBodyWriter/write(_:)`` waits while the
+    /// executor; each write on the ``ResponseBodyWriter`` waits while the
     /// connection has too much unsent.
     public init(
         status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:],
@@ -85,16 +87,21 @@ public struct Response: Sendable {
 /// An error a handler throws to answer with a given status and a JSON body
 /// `{"error": message, "status": code}`. Any other error answers 500.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    /// The status to answer with.
     public var status: HTTPResponse.Status
+    /// The `error` of the JSON body; the reason phrase when nil.
     public var message: String?
+    /// Extra fields for the answer (`retry-after`, `www-authenticate`).
     public var headerFields: HTTPFields
 
+    /// An error answering `status`, with `message` in the body.
     public init(_ status: HTTPResponse.Status, message: String? = nil, headerFields: HTTPFields = [:]) {
         self.status = status
         self.message = message
         self.headerFields = headerFields
     }
 
+    /// `HTTPError(403: message)`.
     public var description: String { "HTTPError(\(status.code)\(message.map { ": \($0)" } ?? ""))" }
 
     /// The response this error answers with.

@@ -2,7 +2,7 @@
 ///
 /// Each write becomes one chunk; `write` returns once the chunk is queued on
 /// the connection with room for more, so a slow reader slows the writer
-/// instead of growing memory. At most ``StreamState/maxQueued`` chunks wait.
+/// instead of growing memory. At most four chunks wait unsent.
 public struct ResponseBodyWriter: ~Copyable {
     let state: StreamState
 

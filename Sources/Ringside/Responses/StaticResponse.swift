@@ -11,17 +11,20 @@ import Synchronization
 /// per request otherwise.
 ///
 /// A reference type so that returning one from a handler costs a retain,
-/// and so that workers can recognise it by ``id``.
+/// and so that workers can recognise it (by a unique number).
 public final class StaticResponse: Sendable {
+    /// The status line's code and reason.
     public let status: HTTPResponse.Status
     /// Header fields in order; `date`, `content-length` and `connection` are added by the server.
     public let headerFields: HTTPFields
+    /// The body bytes, sent as they are.
     public let body: [UInt8]
     /// Unique per instance: a worker's index into its prebuilt responses.
     let id: Int
 
     private static let nextID = Atomic<Int>(0)
 
+    /// A response of `body` with `headerFields` (put `content-type` first).
     public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], body: [UInt8]) {
         self.status = status
         self.headerFields = headerFields

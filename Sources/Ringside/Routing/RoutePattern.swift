@@ -14,6 +14,18 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     let segments: [Segment]
     let description: String
 
+    /// The pattern with parameter names erased: two routes of one method with
+    /// the same shape would match the same paths, and the later would hide the earlier.
+    var shape: String {
+        segments.map {
+            switch $0 {
+            case .literal(let bytes): "/" + String(decoding: bytes, as: UTF8.self)
+            case .parameter: "/:"
+            case .catchAll: "/*"
+            }
+        }.joined()
+    }
+
     /// The names of the captured values in order; the catch-all is named `*`.
     var parameterNames: [String] {
         segments.compactMap {

@@ -18,8 +18,10 @@ struct RouteTable: ~Copyable {
     enum Match {
         /// Route `index` answers; `parameterCount` spans were captured.
         case route(Int, parameterCount: Int)
-        /// The path is known, not under this method: answer 405 with the allow list of `table`.
-        case methodNotAllowed(table: Int)
+        /// The path is known, not under this method: answer 405 with `allow`
+        /// listing `allowed` (a bit per method index, HEAD set wherever GET is),
+        /// gathered from every route pattern the path fits.
+        case methodNotAllowed(allowed: UInt16)
         case notFound
     }
 
@@ -42,8 +44,10 @@ struct RouteTable: ~Copyable {
     private let edges: UnsafeMutableBufferPointer<Edge>
     private let literals: UnsafeMutableRawBufferPointer
     private let tables: UnsafeMutableBufferPointer<Int32>
-    /// The `allow` value of each method table, for its 405.
-    let allowValues: [String]
+    /// The methods of each method table (HEAD included wherever GET is), as bits.
+    let tableMasks: [UInt16]
+    /// The `allow` value of each method table.
+    var allowValues: [String] { tableMasks.map(RouteTable.allowValue(mask:)) }
 
     static func methodIndex(_ method: HTTPRequest.Method) -> Int? {
         switch method {
@@ -113,12 +117,12 @@ struct RouteTable: ~Copyable {
         var flatEdges: [Edge] = []
         var pool: [UInt8] = []
         var flatTables: [Int32] = []
-        var allow: [String] = []
+        var masks: [UInt16] = []
         func table(_ methods: [Int32]?) -> Int32 {
             guard let methods else { return -1 }
             flatTables += methods
-            allow.append(RouteTable.allowValue(methods))
-            return Int32(allow.count - 1)
+            masks.append(RouteTable.mask(methods))
+            return Int32(masks.count - 1)
         }
         for node in order {
             var flat = Node()
@@ -142,7 +146,7 @@ struct RouteTable: ~Copyable {
         literals.copyBytes(from: pool)
         tables = .allocate(capacity: max(flatTables.count, 1))
         _ = tables.initialize(from: flatTables)
-        allowValues = allow
+        tableMasks = masks
     }
 
     deinit {
@@ -157,19 +161,21 @@ struct RouteTable: ~Copyable {
         var table = Array(repeating: Int32(-1), count: methodCount)
         for method in methods { table[methodIndex(method)!] = 0 }
         if methods.isEmpty { table[Int(HTTP1.Method.get.rawValue)] = 0 }
-        return allowValue(table)
+        return allowValue(mask: mask(table))
     }
 
-    /// `GET, HEAD, POST` for a table: route methods, HEAD wherever GET is.
-    private static func allowValue(_ methods: [Int32]) -> String {
+    /// The methods a table answers, HEAD wherever GET is.
+    private static func mask(_ methods: [Int32]) -> UInt16 {
+        var mask: UInt16 = 0
+        for (index, route) in methods.enumerated() where route >= 0 { mask |= 1 << index }
+        if mask & (1 << HTTP1.Method.get.rawValue) != 0 { mask |= 1 << HTTP1.Method.head.rawValue }
+        return mask
+    }
+
+    /// `GET, HEAD, POST` for a method mask, in a fixed order.
+    static func allowValue(mask: UInt16) -> String {
         let names = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
-        var allowed: [String] = []
-        for (index, name) in names.enumerated() {
-            if methods[index] >= 0 || (index == Int(HTTP1.Method.head.rawValue) && methods[Int(HTTP1.Method.get.rawValue)] >= 0) {
-                allowed.append(name)
-            }
-        }
-        return allowed.joined(separator: ", ")
+        return names.indices.filter { mask & (1 << $0) != 0 }.map { names[$0] }.joined(separator: ", ")
     }
 
     /// The route for `method` and `path`; captured values go to `parameters`
@@ -178,18 +184,13 @@ struct RouteTable: ~Copyable {
         _ method: HTTP1.Method, _ path: UnsafeRawBufferPointer, parameters: UnsafeMutablePointer<ByteSpan>
     ) -> Match {
         guard method != .other else { return .notFound }
-        var fallback: Int32 = -1
+        var allowed: UInt16 = 0
         // An absolute-form target without a path means `/`: an empty first segment.
         if !path.isEmpty && path[0] != UInt8(ascii: "/") { return .notFound }
         let found = find(node: 0, path: path, from: path.isEmpty ? 0 : 1, method: method,
-                         parameters: parameters, captured: 0, fallback: &fallback)
-        return result(found, fallback)
-    }
-
-    @inline(__always)
-    private func result(_ found: (route: Int32, captured: Int)?, _ fallback: Int32) -> Match {
+                         parameters: parameters, captured: 0, allowed: &allowed)
         if let found { return .route(Int(found.route), parameterCount: found.captured) }
-        return fallback >= 0 ? .methodNotAllowed(table: Int(fallback)) : .notFound
+        return allowed != 0 ? .methodNotAllowed(allowed: allowed) : .notFound
     }
 
     /// The route for `method` in table `table`: HEAD falls back to GET.
@@ -201,10 +202,12 @@ struct RouteTable: ~Copyable {
         return route
     }
 
-    /// Matches the segment starting at `from` (just after a `/`) against `node`'s edges.
+    /// Matches the segment starting at `from` (just after a `/`) against
+    /// `node`'s edges. Without a route for the method it keeps searching
+    /// every branch, so `allowed` gathers the methods of each pattern that fits.
     private func find(
         node index: Int32, path: UnsafeRawBufferPointer, from: Int, method: HTTP1.Method,
-        parameters: UnsafeMutablePointer<ByteSpan>, captured: Int, fallback: inout Int32
+        parameters: UnsafeMutablePointer<ByteSpan>, captured: Int, allowed: inout UInt16
     ) -> (route: Int32, captured: Int)? {
         let node = nodes[Int(index)]
         var end = from
@@ -218,14 +221,14 @@ struct RouteTable: ~Copyable {
             guard Int(edge.count) == length,
                   length == 0 || memcmp(literals.baseAddress! + Int(edge.offset), path.baseAddress! + from, length) == 0
             else { continue }
-            if let found = descend(edge.child, path, end, isLast, method, parameters, captured, &fallback) {
+            if let found = descend(edge.child, path, end, isLast, method, parameters, captured, &allowed) {
                 return found
             }
             break  // literals are unique per node
         }
         if node.parameterChild >= 0 && length > 0 && captured < RouteTable.maxParameters {
             parameters[captured] = ByteSpan(offset: from, count: length)
-            if let found = descend(node.parameterChild, path, end, isLast, method, parameters, captured + 1, &fallback) {
+            if let found = descend(node.parameterChild, path, end, isLast, method, parameters, captured + 1, &allowed) {
                 return found
             }
         }
@@ -235,7 +238,7 @@ struct RouteTable: ~Copyable {
                 parameters[captured] = ByteSpan(offset: from, count: path.count - from)
                 return (route, captured + 1)
             }
-            if fallback < 0 { fallback = node.catchAllRoutes }
+            allowed |= tableMasks[Int(node.catchAllRoutes)]
         }
         return nil
     }
@@ -243,17 +246,17 @@ struct RouteTable: ~Copyable {
     @inline(__always)
     private func descend(
         _ child: Int32, _ path: UnsafeRawBufferPointer, _ end: Int, _ isLast: Bool, _ method: HTTP1.Method,
-        _ parameters: UnsafeMutablePointer<ByteSpan>, _ captured: Int, _ fallback: inout Int32
+        _ parameters: UnsafeMutablePointer<ByteSpan>, _ captured: Int, _ allowed: inout UInt16
     ) -> (route: Int32, captured: Int)? {
         if !isLast {
             return find(node: child, path: path, from: end + 1, method: method,
-                        parameters: parameters, captured: captured, fallback: &fallback)
+                        parameters: parameters, captured: captured, allowed: &allowed)
         }
         let table = nodes[Int(child)].routes
         if table >= 0 {
             let route = self.route(in: table, method)
             if route >= 0 { return (route, captured) }
-            if fallback < 0 { fallback = table }
+            allowed |= tableMasks[Int(table)]
         }
         return nil
     }

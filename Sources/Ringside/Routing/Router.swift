@@ -52,6 +52,7 @@ public struct Router: Sendable {
     /// Responses handlers may return, laid out by every worker at start.
     private(set) var prebuilt: [StaticResponse] = []
 
+    /// A router without routes (every request gets 404).
     public init() {}
 
     /// Adds middleware around every handler route, in the order added (the
@@ -97,9 +98,9 @@ public struct Router: Sendable {
     private mutating func add(_ method: HTTPRequest.Method, _ path: String, _ action: Action) {
         let pattern = RoutePattern(path)
         precondition(RouteTable.methodIndex(method) != nil, "method \(method) cannot be routed")
-        precondition(
-            !routes.contains { $0.method == method && $0.pattern == pattern },
-            "route \(method) \(path) declared twice")
+        if let existing = routes.first(where: { $0.method == method && $0.pattern.shape == pattern.shape }) {
+            preconditionFailure("route \(method) \(path) matches the same paths as \(existing.pattern) declared before")
+        }
         routes.append(Route(method: method, pattern: pattern, action: action))
     }
 }

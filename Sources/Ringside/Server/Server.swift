@@ -16,12 +16,14 @@ import Glibc
 ///
 /// Not Sendable: start, stop and run it from one thread (or one task).
 public final class Server {
+    /// Why ``start()`` could not start the server.
     public enum Failure: Error, CustomStringConvertible {
         /// The chosen engine cannot run here; the text says why.
         case engineUnavailable(String)
         /// A worker could not set up its event loop.
         case workerFailed(String)
 
+        /// One line for the operator.
         public var description: String {
             switch self {
             case .engineUnavailable(let reason): reason
@@ -40,6 +42,8 @@ public final class Server {
     private var listeners: [Int32] = []
     private var pool: OffloadPool?
 
+    /// A server for `router`'s routes; nothing happens until ``start()`` or `run`.
+    /// `logger` gets start-up notes, warnings and handler failures.
     public init(configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside")) {
         self.configuration = configuration
         self.engine = configuration.engine
@@ -138,25 +142,29 @@ public final class Server {
     /// Starts, calls `onListening` with the bound port, serves until SIGINT or
     /// SIGTERM, then stops cleanly. Blocks the calling thread throughout.
     public func run(onListening: (Int) -> Void = { _ in }) throws {
-        // Block the signals before any worker exists so only `sigwait` sees them.
+        // Workers and pool threads start with the stop signals blocked, so
+        // their system calls are never interrupted; the signals reach the
+        // relay's handler on whichever thread does not block them.
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         var previous = sigset_t()
+        let relay = try SignalRelay(signals: [SIGINT, SIGTERM])
         pthread_sigmask(SIG_BLOCK, &signals, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-
-        let port = try start()
+        let port: Int
+        do {
+            defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+            port = try start()
+        }
         onListening(port)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = relay.wait()
         logger.info("stopping", metadata: ["signal": "\(received)"])
         stop()
     }
 
     /// The async form of ``run(onListening:)``: serves until SIGINT or
-    /// SIGTERM on a thread of its own, so the caller's executor stays free.
+    /// SIGTERM, waiting on a thread of its own so the caller's executor stays free.
     ///
     /// ```swift
     /// try await server.run()

@@ -18,6 +18,7 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Worker threads, each with its own ring and `SO_REUSEPORT` listener.
     public var workers: Int
+    /// The event loop; see ``Engine``.
     public var engine: Engine
     /// Pin worker *i* to the *i*-th CPU this process may use.
     public var pinCPUs: Bool
@@ -28,6 +29,7 @@ public struct ServerConfiguration: Sendable {
     public var maxConnectionsPerWorker: Int
     /// Receive buffers per worker (a power of two) and their size in bytes.
     public var receiveBufferCount: Int
+    /// Bytes per receive buffer (and per epoll read).
     public var receiveBufferSize: Int
     /// Submission-queue entries per ring; the completion queue gets four times as many.
     public var ringEntries: Int
@@ -49,6 +51,7 @@ public struct ServerConfiguration: Sendable {
     /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
     public var offloadQueueDepth: Int
 
+    /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(
         host: String = "0.0.0.0",
         port: Int = 3000,
@@ -100,6 +103,7 @@ public struct ServerConfiguration: Sendable {
         /// On shutdown, for queued responses to go out before connections are cut.
         public var drain: Int
 
+        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain.
         public init(header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3) {
             self.header = header
             self.body = body

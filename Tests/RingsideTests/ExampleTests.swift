@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The README's example service (`Examples/HelloRingside`) builds and answers
+/// every route, and `try await server.run()` stops cleanly on SIGTERM.
+@Suite(.serialized)
+struct ExampleTests {
+    @Test(arguments: engines)
+    func exampleAnswersEveryRoute(engine: String) throws {
+        let port = try RawClient.findFreePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ServerProcess.binaryPath("HelloRingside"))
+        process.arguments = [String(port), engine]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try ServerProcess.withShellSignalState { try process.run() }
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let client = try connect(port: port, within: 10)
+        let root = try client.exchange("GET", "/")
+        #expect(root.status == 200)
+        #expect(root.bodyText == "Hello from Ringside\n")
+
+        let hello = try client.exchange("GET", "/hello/ringside")
+        #expect(hello.header("content-type") == "application/json")
+        #expect(hello.bodyText == #"{"hello":"ringside"}"#)
+
+        let later = try client.exchange("GET", "/later?who=tests")
+        #expect(later.bodyText == "later, tests\n")
+
+        let sum = try client.exchange("POST", "/sum", body: "\u{1}\u{2}\u{3}")
+        #expect(sum.bodyText == "6\n")
+
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = monotonicSeconds() + 10
+        while process.isRunning && monotonicSeconds() < deadline { usleep(10_000) }
+        #expect(!process.isRunning, "the example ignored SIGTERM")
+        if !process.isRunning {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                    "exit \(process.terminationReason) \(process.terminationStatus)")
+        }
+    }
+
+    /// Connects once the example listens (it prints to a buffered stdout, so poll the port).
+    private func connect(port: UInt16, within seconds: Double) throws -> RawClient {
+        let deadline = monotonicSeconds() + seconds
+        while true {
+            do {
+                return try RawClient(port: port)
+            } catch {
+                if monotonicSeconds() > deadline { throw error }
+                usleep(20_000)
+            }
+        }
+    }
+}
