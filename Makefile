@@ -7,7 +7,7 @@ PORT ?= 3000
 APT_PACKAGES = liburing-dev pkg-config
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-asan bench compare flamegraph clean
+.PHONY: deps bench-deps build release run test test-asan docs bench handlers compare flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -46,9 +46,24 @@ test-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
 
+# The DocC catalog with the library's symbols, checked by the toolchain's docc
+# (warnings are errors). Output: .build-docs/Ringside.doccarchive
+DOCC ?= $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/docc
+docs: deps
+	$(SWIFT) package dump-symbol-graph >/dev/null
+	rm -rf .build-docs && mkdir -p .build-docs/symbols
+	cp .build/*/symbolgraph/Ringside.symbols.json .build-docs/symbols/
+	$(DOCC) convert Sources/Ringside/Ringside.docc --additional-symbol-graph-dir .build-docs/symbols \
+		--fallback-display-name Ringside --fallback-bundle-identifier org.ringside.Ringside \
+		--output-path .build-docs/Ringside.doccarchive --warnings-as-errors
+
 # /v1/avatar on one pinned core.
 bench: bench-deps
 	bench/avatar
+
+# Each handler kind (sync, sync JSON, async, offloaded) next to the static route.
+handlers: bench-deps
+	bench/handlers
 
 # Ringside io_uring vs epoll vs nginx vs Hummingbird 2 vs hyper; table and chart.
 compare: bench-deps

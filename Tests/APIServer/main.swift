@@ -77,6 +77,7 @@ router.get("/interop") { request in
     return Response(text: "\(converted.method) \(converted.path ?? "") \(converted.authority ?? "") \(converted.headerFields.count)")
 }
 router.get("/prebuilt") { _ in Response(hello) }
+router.delete("/users/:id") { _ in Response(status: .noContent, text: "ignored") }
 router.get("/throw") { _ in throw Boom() }
 router.get("/forbidden") { _ in throw HTTPError(.forbidden, message: "not for you") }
 router.get("/blocked") { _ in Response(text: "handler ran") }

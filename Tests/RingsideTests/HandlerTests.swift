@@ -32,6 +32,18 @@ struct HandlerTests {
     }
 
     @Test(arguments: engines)
+    func noContentHasNoBodyNorLength(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let client = try RawClient(port: server.port)
+            let response = try client.exchange("DELETE", "/users/3")
+            #expect(response.status == 204)
+            #expect(response.header("content-length") == nil)
+            #expect(response.header("transfer-encoding") == nil)
+            #expect(try client.exchange("GET", "/users/me").bodyText == "me", "nothing stray after the 204")
+        }
+    }
+
+    @Test(arguments: engines)
     func jsonInAndOut(engine: String) throws {
         try withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)

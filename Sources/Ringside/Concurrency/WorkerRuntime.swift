@@ -34,8 +34,9 @@ final class WorkerRuntime: @unchecked Sendable {
     let logger: Logger
     /// An eventfd the worker reads: written to wake it from other threads.
     let notifyFD: Int32
-    /// io_uring only: the worker ring's descriptor, for `IORING_OP_MSG_RING`.
-    var ringFD: Int32 = -1
+    /// io_uring only: the worker ring's descriptor, for `IORING_OP_MSG_RING`
+    /// (-1: none, or the ring is gone and wakes go through the eventfd).
+    let ringFD = Atomic<Int32>(-1)
     /// The `user_data` a MSG_RING wake carries.
     var messageUserData = UserData(rawValue: 0)
     private var local: [Event] = []
@@ -70,7 +71,8 @@ final class WorkerRuntime: @unchecked Sendable {
         }
         remote.withLock { $0.append(event) }
         guard !remotePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        if ringFD >= 0, let thread, thread.message(ring: ringFD, userData: messageUserData) { return }
+        let ring = ringFD.load(ordering: .acquiring)
+        if ring >= 0, let thread, thread.message(ring: ring, userData: messageUserData) { return }
         var one: UInt64 = 1
         _ = write(notifyFD, &one, 8)
     }

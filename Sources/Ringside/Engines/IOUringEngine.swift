@@ -63,7 +63,7 @@ struct IOUringEngine: Engine, ~Copyable {
             on: ring, group: 0,
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
-        runtime.ringFD = ring.fileDescriptor
+        runtime.ringFD.store(ring.fileDescriptor, ordering: .releasing)
         self.ring = ring
         runtime.messageUserData = UserData(kind: Kind.message.rawValue)
         core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime)
@@ -80,6 +80,8 @@ struct IOUringEngine: Engine, ~Copyable {
     }
 
     deinit {
+        // Offload jobs finishing after this worker must not message a closed (or reused) descriptor.
+        core.runtime.ringFD.store(-1, ordering: .releasing)
         buffers.release(from: ring)
         wakeValue.deallocate()
         notifyValue.deallocate()

@@ -284,15 +284,16 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
         guard result == 0 else { return nil }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        func host() -> String { String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         switch Int32(storage.ss_family) {
         case AF_INET:
             var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
             inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count))
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: address.sin_port)))
+            self.init(host: host(), port: Int(UInt16(bigEndian: address.sin_port)))
         case AF_INET6:
             var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
             inet_ntop(AF_INET6, &address.sin6_addr, &text, socklen_t(text.count))
-            self.init(host: String(cString: text), port: Int(UInt16(bigEndian: address.sin6_port)))
+            self.init(host: host(), port: Int(UInt16(bigEndian: address.sin6_port)))
         default:
             return nil
         }

@@ -1,5 +1,5 @@
 import HTTP1
-public import HTTPTypes
+import HTTPTypes
 
 /// Bytes a handler's response is encoded into, owned until the send completes.
 ///
@@ -86,7 +86,9 @@ enum DynamicResponseEncoder {
         // Status line, date, framing and the final CRLF fit in 160 bytes besides the reason.
         var size = 160 + reason.utf8.count + serverFields.count + connection.count
         for field in fields { size += field.name.canonicalName.utf8.count + field.value.utf8.count + 4 }
-        let bodyCount = headOnly ? 0 : (body?.count ?? 0)
+        // 1xx and 204 carry neither a body nor content-length (RFC 9110 §8.6).
+        let bodiless = status.code < 200 || status.code == 204
+        let bodyCount = headOnly || bodiless ? 0 : (body?.count ?? 0)
         let buffer = OutputBuffer(capacity: size + bodyCount)
 
         buffer.append("HTTP/1.1 ")
@@ -110,7 +112,7 @@ enum DynamicResponseEncoder {
         buffer.append("date: ")
         buffer.append(date)
         buffer.append("\r\n")
-        switch framing {
+        switch bodiless ? .untilClose : framing {
         case .contentLength(let length):
             buffer.append("content-length: ")
             buffer.appendDecimal(length)
@@ -122,7 +124,7 @@ enum DynamicResponseEncoder {
         }
         buffer.append(connection)
         buffer.append("\r\n")
-        if !headOnly, let body { buffer.append(body) }
+        if !headOnly && !bodiless, let body { buffer.append(body) }
         return buffer
     }
 

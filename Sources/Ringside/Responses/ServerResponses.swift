@@ -1,4 +1,4 @@
-public import HTTPTypes
+import HTTPTypes
 
 /// Answers the server gives on a handler's behalf, prebuilt by every worker.
 enum ServerResponses {
