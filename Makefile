@@ -44,6 +44,7 @@ test: deps
 test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	ASAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan-suppressions.txt \
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
 
 # The DocC catalog with the library's symbols, checked by the toolchain's docc

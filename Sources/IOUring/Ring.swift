@@ -69,6 +69,16 @@ public struct Ring: ~Copyable {
         io_uring_submit_and_wait(ring, count)
     }
 
+    /// Submits queued SQEs and waits for a completion or `nanoseconds`,
+    /// whichever comes first (one `io_uring_enter` with `IORING_FEAT_EXT_ARG`).
+    /// Returns the number submitted or `-errno` (`-ETIME` on timeout).
+    @inlinable
+    public func submitAndWait(timeoutNanoseconds nanoseconds: Int64) -> Int32 {
+        var timeout = __kernel_timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        var completion: UnsafeMutablePointer<io_uring_cqe>?
+        return io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
+    }
+
     /// Submits queued SQEs without waiting.
     @inlinable
     @discardableResult

@@ -91,6 +91,13 @@ router.get("/async/sleep") { request in
     try await Task.sleep(for: .milliseconds(milliseconds))
     return Response(text: "slept \(milliseconds)")
 }
+router.get("/async/worker-sleep") { request in
+    let milliseconds = Int(request.queryItem("ms") ?? "") ?? 10
+    let before = pthread_self()
+    try await Task.sleep(for: .milliseconds(milliseconds), clock: .worker)
+    let thread = pthread_equal(before, pthread_self()) != 0 ? "same thread" : "another thread"
+    return Response(text: "slept \(milliseconds) on the \(thread)")
+}
 router.post("/async/echo") { request in
     await Task.yield()
     return Response(bytes: request.body)

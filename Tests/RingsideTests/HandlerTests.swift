@@ -132,6 +132,22 @@ struct HandlerTests {
     }
 
     @Test(arguments: engines)
+    func workerClockSleepsManyAtOnceOnTheWorker(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            // 300 requests sleep 200 ms each on the worker's timers, all at once.
+            let clients = try (0..<300).map { _ in try RawClient(port: server.port) }
+            let started = monotonicSeconds()
+            for client in clients { try client.send(RawClient.request("GET", "/async/worker-sleep?ms=200")) }
+            for client in clients {
+                #expect(try client.readResponse().bodyText == "slept 200 on the same thread")
+            }
+            let elapsed = monotonicSeconds() - started
+            #expect(elapsed >= 0.2, "answered before the deadline")
+            #expect(elapsed < 3, "the sleeps ran one after another (\(elapsed) s)")
+        }
+    }
+
+    @Test(arguments: engines)
     func offloadedHandlersRunOffTheWorker(engine: String) throws {
         try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "2"]) { server in
             let slow = try RawClient(port: server.port)

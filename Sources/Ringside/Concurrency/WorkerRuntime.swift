@@ -40,6 +40,7 @@ final class WorkerRuntime: @unchecked Sendable {
     /// The `user_data` a MSG_RING wake carries.
     var messageUserData = UserData(rawValue: 0)
     private var local: [Event] = []
+    private var timers = WorkerTimers()
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
@@ -58,6 +59,21 @@ final class WorkerRuntime: @unchecked Sendable {
     }
 
     deinit { close(notifyFD) }
+
+    /// Parks a ``WorkerClock`` sleep until `deadline` (worker thread only).
+    func addTimer(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
+        timers.add(deadline, continuation)
+    }
+
+    /// How long the loop may sleep for the timers: nil without any.
+    func nanosecondsUntilNextTimer() -> Int64? {
+        timers.isEmpty ? nil : timers.nanosecondsUntilNext(now: .now)
+    }
+
+    /// Resumes the sleeps that are due.
+    func fireTimers() {
+        if !timers.isEmpty { timers.fire(now: .now) }
+    }
 
     /// Work is waiting: the loop must poll, not block.
     var hasWork: Bool { executor.hasJobs || !local.isEmpty || remotePending.load(ordering: .relaxed) }

@@ -78,7 +78,11 @@ struct EpollEngine: Engine, ~Copyable {
             // Wake at the next whole second at the latest, to keep `date` current.
             let timeout = Int32(1000 - now.tv_nsec / 1_000_000)
             // Tasks ready to run: look at readiness without sleeping.
-            let wait = core.runtime.hasWork ? 0 : max(timeout, 1)
+            var wait = core.runtime.hasWork ? 0 : max(timeout, 1)
+            if wait > 0, let timer = core.runtime.nanosecondsUntilNextTimer() {
+                // Rounded up: waking a little late beats spinning until the deadline.
+                wait = min(wait, Int32((timer + 999_999) / 1_000_000))
+            }
             let count = epoll_wait(epoll, events, Int32(EpollEngine.eventCapacity), wait)
             if count < 0 && errno != EINTR {
                 logger.critical("epoll_wait failed", metadata: ["errno": "\(errno)"])

@@ -98,7 +98,14 @@ struct IOUringEngine: Engine, ~Copyable {
 
         while !(stopping && core.connections.openCount == 0 && !accepting) {
             // Tasks ready to run: look at completions without sleeping.
-            let submitted = ring.submitAndWait(core.runtime.hasWork ? 0 : 1)
+            let submitted: Int32
+            if core.runtime.hasWork {
+                submitted = ring.submitAndWait(0)
+            } else if let timer = core.runtime.nanosecondsUntilNextTimer() {
+                submitted = ring.submitAndWait(timeoutNanoseconds: max(timer, 1000))  // a WorkerClock sleep ends
+            } else {
+                submitted = ring.submitAndWait(1)
+            }
             if submitted < 0 && submitted != -EINTR && submitted != -EAGAIN && submitted != -EBUSY && submitted != -ETIME {
                 logger.critical("io_uring_submit_and_wait failed", metadata: ["errno": "\(-submitted)"])
                 break

@@ -96,6 +96,7 @@ extension HTTPCore {
     /// Runs the worker's ready tasks and applies what they produced. Engines
     /// call it once per loop turn; bounded, so tasks cannot starve I/O.
     mutating func runTasks(into events: inout [WorkerRuntime.Event]) {
+        runtime.fireTimers()
         for _ in 0..<4 {
             runtime.executor.runJobs()
             runtime.takeEvents(into: &events)
