@@ -2,6 +2,7 @@
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N and --middleware.
 import Ringside
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,7 +42,8 @@ func busy(milliseconds: Int) {
     } while Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 < end
 }
 
-let workerThread = "worker"
+/// Handlers cancelled because their client left (see /async/cancellable).
+let cancelledHandlers = Atomic<Int>(0)
 var router = Router()
 let hello = router.prebuild(StaticResponse(contentType: "text/plain", body: "prebuilt from a handler"))
 
@@ -98,6 +100,16 @@ router.get("/async/worker-sleep") { request in
     let thread = pthread_equal(before, pthread_self()) != 0 ? "same thread" : "another thread"
     return Response(text: "slept \(milliseconds) on the \(thread)")
 }
+router.get("/async/cancellable") { _ in
+    do {
+        try await Task.sleep(for: .seconds(10))
+    } catch is CancellationError {
+        cancelledHandlers.add(1, ordering: .relaxed)
+        throw CancellationError()
+    }
+    return Response(text: "not cancelled")
+}
+router.get("/stats/cancelled") { _ in Response(text: "\(cancelledHandlers.load(ordering: .relaxed))") }
 router.post("/async/echo") { request in
     await Task.yield()
     return Response(bytes: request.body)

@@ -49,7 +49,7 @@ struct AllocationTests {
         // Prebuilt routes, and sync handlers answering with a prebuilt response: none at all.
         let zero: Set = ["keepalive", "pipelined16", "notfound", "head", "split", "handler", "handlerpost", "handlerpipelined"]
         // Dynamic answers allocate by nature; bounded per request so a regression shows
-        // (measured at 16, 9 and 5; see bench/RESULTS.md).
+        // (measured at 16, 8 and 4; see bench/RESULTS.md).
         let bounded = ["json": 20, "async": 12, "offload": 8]
         #expect(Set(scenarios.keys) == zero.union(bounded.keys))
         for (name, result) in scenarios {

@@ -24,6 +24,20 @@ struct HandlerErrorTests {
     }
 
     @Test(arguments: engines)
+    func handlerIsCancelledWhenItsClientLeaves(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let leaving = try RawClient(port: server.port)
+            try leaving.send(RawClient.request("GET", "/async/cancellable"))
+            pause(0.2)
+            leaving.resetConnection()
+            pause(0.3)
+            let client = try RawClient(port: server.port)
+            #expect(try client.exchange("GET", "/stats/cancelled").bodyText == "1")
+            #expect(!server.stderr.contains("handler threw"), "a cancelled handler of a gone client is not an error")
+        }
+    }
+
+    @Test(arguments: engines)
     func httpErrorChoosesTheStatus(engine: String) throws {
         try withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)

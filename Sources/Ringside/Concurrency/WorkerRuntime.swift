@@ -117,7 +117,10 @@ final class WorkerRuntime: @unchecked Sendable {
 
     /// Runs `handler` (behind the middleware) as a task on this worker's
     /// executor and posts its response for `slot`.
-    func startTask(_ storage: RequestStorage, slot: Int, generation: UInt32, _ handler: @escaping AsyncHandler) {
+    /// Returns the task, which the connection cancels if it closes first.
+    func startTask(
+        _ storage: RequestStorage, slot: Int, generation: UInt32, _ handler: @escaping AsyncHandler
+    ) -> Task<Void, Never> {
         Task(executorPreference: executor) {
             let response = await WorkerRuntime.$current.withValue(self) {
                 await self.respond(to: storage.request, handler)
@@ -160,6 +163,9 @@ final class WorkerRuntime: @unchecked Sendable {
             return error.response
         case OffloadError.queueFull:
             return Response(ServerResponses.serviceUnavailable)
+        case is CancellationError where Task.isCancelled:
+            // The client left and the connection cancelled the task: nobody to tell.
+            return Response(ServerResponses.internalServerError)
         default:
             logger.error("handler threw", metadata: [
                 "method": "\(request.method)", "path": "\(request.path)", "error": "\(error)",

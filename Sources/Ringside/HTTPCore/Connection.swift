@@ -66,6 +66,11 @@ struct Connection {
     var pending: PendingRequest?
     /// The streamed body being written, while `.waiting`.
     var stream: StreamState?
+    /// The handler (or stream writer) task this connection waits for:
+    /// cancelled if the connection closes first.
+    var task: Task<Void, Never>?
+    /// The peer's address, looked up on the first request that needs a copy.
+    var peer: SocketAddress?
     /// How to frame the response a waiting handler will produce.
     var responseVariant: PrebuiltResponses.Variant = .keepAlive
     var responseHeadOnly = false

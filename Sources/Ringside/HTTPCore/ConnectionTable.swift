@@ -115,6 +115,9 @@ struct ConnectionTable: ~Copyable {
         }
         slots[slot].stream = nil
         slots[slot].pending = nil
+        // The client is gone: a handler still working for it sees `Task.isCancelled`.
+        slots[slot].task?.cancel()
+        slots[slot].task = nil
         if slots[slot].spillHighWater > pageSize {
             // A deep pipeline touched more than a page: give the memory back.
             madvise(spill(slot), (slots[slot].spillHighWater + pageSize - 1) & ~(pageSize - 1), MADV_DONTNEED)

@@ -34,7 +34,11 @@ extension HTTPCore {
             run(slot, route: route, parts, headLength: headLength)
             return readsOn ? length : nil
         }
-        if parts.head.expectContinue { enqueue(slot, fixedBytes.continueResponse) }
+        // 100 Continue only with room for the answer after it; a client that
+        // gets none sends the body after a while anyway (RFC 9110 §10.1.1).
+        if parts.head.expectContinue && connection.pointee.queuedCount + 2 <= connections.responsesPerConnection {
+            enqueue(slot, fixedBytes.continueResponse)
+        }
         connection.pointee.pending = PendingRequest(route: route, parts: parts, headLength: headLength, expectedBody: length)
         startBody(slot)
         return 0
@@ -62,14 +66,15 @@ extension HTTPCore {
             respond(slot, runtime.respond(to: Request(parts: parts, storage: nil), handler))
         case .sync(let handler):
             wait(slot)
-            runtime.startTask(RequestStorage(copying: parts, headLength: headLength), slot: slot, generation: generation) {
-                try handler($0)
-            }
+            connections[slot].pointee.task = runtime.startTask(
+                storage(slot, parts, headLength), slot: slot, generation: generation
+            ) { try handler($0) }
         case .async(let handler):
             wait(slot)
-            runtime.startTask(RequestStorage(copying: parts, headLength: headLength), slot: slot, generation: generation, handler)
+            connections[slot].pointee.task = runtime.startTask(
+                storage(slot, parts, headLength), slot: slot, generation: generation, handler)
         case .offload(let handler) where plain:
-            let storage = RequestStorage(copying: parts, headLength: headLength)
+            let storage = storage(slot, parts, headLength)
             if runtime.offload(storage, slot: slot, generation: generation, handler) {
                 wait(slot)
             } else {
@@ -77,13 +82,20 @@ extension HTTPCore {
             }
         case .offload(let handler):
             wait(slot)
-            let storage = RequestStorage(copying: parts, headLength: headLength)
-            runtime.startTask(storage, slot: slot, generation: generation) { _ in
+            let storage = storage(slot, parts, headLength)
+            connections[slot].pointee.task = runtime.startTask(storage, slot: slot, generation: generation) { _ in
                 try await offload { try handler(storage.request) }
             }
         case .prebuilt:
             preconditionFailure("prebuilt routes are answered from their bytes")
         }
+    }
+
+    /// The request's own copy, with the peer's address resolved once per connection.
+    private func storage(_ slot: Int, _ parts: RequestParts, _ headLength: Int) -> RequestStorage {
+        let connection = connections[slot]
+        if connection.pointee.peer == nil { connection.pointee.peer = SocketAddress(peerOf: connection.pointee.fd) }
+        return RequestStorage(copying: parts, headLength: headLength, remoteAddress: connection.pointee.peer)
     }
 
     private mutating func wait(_ slot: Int) {
@@ -128,6 +140,7 @@ extension HTTPCore {
         let connection = connections[slot]
         guard connection.pointee.state.contains(.waiting), !connection.pointee.state.contains(.closing) else { return }
         connection.pointee.state.remove(.waiting)
+        connection.pointee.task = nil
         respond(slot, response)
         resumeReading(slot)
     }
@@ -205,7 +218,7 @@ extension HTTPCore {
         connection.pointee.state.insert(.waiting)
         connections.markDirty(slot)
         let runtime = self.runtime
-        Task(executorPreference: runtime.executor) {
+        connection.pointee.task = Task(executorPreference: runtime.executor) {
             var writer = ResponseBodyWriter(state: stream)
             do {
                 try await write(&writer)
@@ -224,7 +237,7 @@ extension HTTPCore {
     /// its writer go on, and ends the response when the writer is done.
     mutating func pump(_ slot: Int, _ stream: StreamState) {
         let connection = connections[slot]
-        let room = min(connections.responsesPerConnection - 1, StreamState.maxQueued)
+        let room = min(connections.responsesPerConnection, StreamState.maxQueued)
         var moved = 0
         while moved < stream.pending.count && connection.pointee.queuedCount < room {
             let chunk = stream.pending[moved]
@@ -237,7 +250,10 @@ extension HTTPCore {
             stream.resume()
             return
         }
+        // The last chunk needs a queue place; `sent` pumps again when one frees up.
+        guard connection.pointee.queuedCount < connections.responsesPerConnection else { return }
         connection.pointee.stream = nil
+        connection.pointee.task = nil
         connection.pointee.state.remove(.waiting)
         if stream.failed {
             // Cut short: without the last chunk the client sees an incomplete body.

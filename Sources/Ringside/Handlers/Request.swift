@@ -284,7 +284,10 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
         guard result == 0 else { return nil }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        func host() -> String { String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        func host() -> String {
+            let length = text.firstIndex(of: 0) ?? text.count
+            return text.withUnsafeBytes { String(decoding: $0.prefix(length), as: UTF8.self) }
+        }
         switch Int32(storage.ss_family) {
         case AF_INET:
             var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }

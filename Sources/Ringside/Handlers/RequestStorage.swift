@@ -10,10 +10,11 @@ final class RequestStorage: Sendable {
     // The copy is written once in `init` and only read afterwards, from any thread.
     nonisolated(unsafe) private let memory: UnsafeMutableRawPointer
     let parts: RequestParts
-    /// Taken at copy time: the socket may be closed and reused by the time a handler asks.
+    /// Taken at copy time (from the connection's cache): the socket may be
+    /// closed and reused by the time a handler asks.
     let remoteAddress: SocketAddress?
 
-    init(copying source: RequestParts, headLength: Int) {
+    init(copying source: RequestParts, headLength: Int, remoteAddress: SocketAddress?) {
         let fieldsBytes = source.fields.count * MemoryLayout<HeaderField>.stride
         let parametersBytes = source.parameters.count * MemoryLayout<ByteSpan>.stride
         let alignment = MemoryLayout<HeaderField>.alignment
@@ -40,7 +41,7 @@ final class RequestStorage: Sendable {
         parts.body = UnsafeRawBufferPointer(start: body, count: source.body.count)
         parts.socket = -1
         self.parts = parts
-        remoteAddress = SocketAddress(peerOf: source.socket)
+        self.remoteAddress = remoteAddress
     }
 
     deinit { memory.deallocate() }
