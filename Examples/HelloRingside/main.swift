@@ -16,9 +16,9 @@ router.get("/hello/:name") { request in
     try Response(json: Greeting(hello: request.parameters["name"] ?? "world"))
 }
 
-// Async: runs on the worker's own executor.
+// Async: runs on the worker's own executor; this sleep is a timer of the worker's loop.
 router.get("/later") { request in
-    try await Task.sleep(for: .milliseconds(10))
+    try await Task.sleep(for: .milliseconds(10), clock: .worker)
     return Response(text: "later, \(request.queryItem("who") ?? "you")\n")
 }
 
