@@ -20,3 +20,10 @@ extension RawClient {
         return try readResponse(bodyExpected: bodyExpected)
     }
 }
+
+/// The peak resident set of process `pid` (VmHWM), in KiB.
+func peakResidentKiB(_ pid: Int32) throws -> Int {
+    let status = try #require(readProcFile("/proc/\(pid)/status"))
+    let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+    return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+}

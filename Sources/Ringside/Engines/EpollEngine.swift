@@ -100,6 +100,7 @@ struct EpollEngine: Engine, ~Copyable {
             flushDirty()
             if stopping && drainTicksLeft < 0 { break }
         }
+        core.finishTasks(into: &taskEvents)
         if core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
             core.connections.closeOpenDescriptors()

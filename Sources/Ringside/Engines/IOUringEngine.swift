@@ -121,6 +121,7 @@ struct IOUringEngine: Engine, ~Copyable {
             if stopping && drainTicksLeft < 0 { break }
         }
         ring.submit()  // the last turn's closes
+        core.finishTasks(into: &taskEvents)
         if accepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
             // Their operations die with the ring; the descriptors must not outlive the worker.

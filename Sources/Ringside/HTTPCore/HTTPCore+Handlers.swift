@@ -129,6 +129,15 @@ extension HTTPCore {
         }
     }
 
+    /// After the loop: lets tasks resumed by the last closes (a stream writer
+    /// told its client left, a handler cancelled) run to their end, so none
+    /// is left suspended on an executor that will never run it again.
+    mutating func finishTasks(into events: inout [WorkerRuntime.Event]) {
+        for _ in 0..<64 where runtime.hasWork {
+            runTasks(into: &events)
+        }
+    }
+
     private func isCurrent(_ slot: Int, _ generation: UInt32) -> Bool {
         let connection = connections[slot]
         return connection.pointee.state.contains(.open) && connection.pointee.generation == generation
@@ -279,45 +288,6 @@ extension HTTPCore {
         case .trace: .trace
         case .patch: .patch
         case .other: HTTPRequest.Method("OTHER")!  // never routed: the parser's 501 comes first
-        }
-    }
-}
-
-/// Bytes the core sends as they are, allocated once per worker.
-struct FixedBytes: ~Copyable {
-    private let storage: UnsafeMutableRawBufferPointer
-    let continueResponse: UnsafeRawBufferPointer
-    let lastChunk: UnsafeRawBufferPointer
-    private let keepAliveLine: UnsafeRawBufferPointer
-    private let closeLine: UnsafeRawBufferPointer
-
-    init() {
-        let pieces: [[UInt8]] = [
-            ServerResponses.continueBytes, ServerResponses.lastChunkBytes,
-            Array("connection: keep-alive\r\n".utf8), Array("connection: close\r\n".utf8),
-        ]
-        storage = .allocate(byteCount: pieces.reduce(0) { $0 + $1.count }, alignment: 8)
-        var views: [UnsafeRawBufferPointer] = []
-        var offset = 0
-        for piece in pieces {
-            UnsafeMutableRawBufferPointer(rebasing: storage[offset..<(offset + piece.count)]).copyBytes(from: piece)
-            views.append(UnsafeRawBufferPointer(rebasing: storage[offset..<(offset + piece.count)]))
-            offset += piece.count
-        }
-        continueResponse = views[0]
-        lastChunk = views[1]
-        keepAliveLine = views[2]
-        closeLine = views[3]
-    }
-
-    deinit { storage.deallocate() }
-
-    /// The `connection` line of a variant (none for HTTP/1.1 keep-alive).
-    func connection(_ variant: PrebuiltResponses.Variant) -> UnsafeRawBufferPointer {
-        switch variant {
-        case .keepAlive: UnsafeRawBufferPointer(start: nil, count: 0)
-        case .keepAlive10: keepAliveLine
-        case .close: closeLine
         }
     }
 }
