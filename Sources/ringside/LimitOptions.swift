@@ -41,8 +41,11 @@ struct TimeoutOptions: ParsableArguments {
     @Option(help: "On SIGINT/SIGTERM: how long queued responses may take before connections are cut.")
     var drainTimeout = 3
 
+    @Option(help: "For an async or offloaded handler to answer (503, task cancelled, close).")
+    var handlerTimeout = 30
+
     func validate() throws {
-        guard [headerTimeout, bodyTimeout, idleTimeout, sendTimeout].allSatisfy({ $0 > 0 }), drainTimeout >= 0 else {
+        guard [headerTimeout, bodyTimeout, idleTimeout, sendTimeout, handlerTimeout].allSatisfy({ $0 > 0 }), drainTimeout >= 0 else {
             throw ValidationError("timeouts must be positive")
         }
     }

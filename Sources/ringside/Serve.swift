@@ -44,7 +44,7 @@ struct Serve: ParsableCommand {
             maxBodyBytes: limits.maxBody,
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
-                send: timeouts.sendTimeout, drain: timeouts.drainTimeout))
+                send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout))
         let server = Server(configuration: configuration, router: DemoRoutes.router())
         do {
             try server.run { boundPort in

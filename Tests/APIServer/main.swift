@@ -1,6 +1,7 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
-// engine), plus --offload-threads N, --offload-queue N, --max-body N and --middleware.
+// engine), plus --offload-threads N, --offload-queue N, --max-body N,
+// --handler-timeout N and --middleware.
 import Ringside
 import Synchronization
 #if canImport(Glibc)
@@ -149,6 +150,7 @@ var configuration = ServerConfiguration(
 if let threads = option("--offload-threads").flatMap(Int.init) { configuration.offloadThreads = threads }
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
+if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
 // The async `run`, from an async function (top-level code would pick the blocking one).
 func serve(_ configuration: ServerConfiguration, _ router: Router) async throws {
     let host = configuration.host

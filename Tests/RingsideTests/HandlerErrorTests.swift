@@ -38,6 +38,29 @@ struct HandlerErrorTests {
     }
 
     @Test(arguments: engines)
+    func slowHandlerTimesOutWith503AndIsCancelled(engine: String) throws {
+        try withAPIServer(engine: engine, extraArguments: ["--handler-timeout", "1", "--offload-threads", "1"]) { server in
+            let client = try RawClient(port: server.port)
+            let started = monotonicSeconds()
+            let response = try client.exchange("GET", "/async/cancellable")
+            let waited = monotonicSeconds() - started
+            #expect(response.status == 503)
+            #expect(response.bodyText == #"{"error":"Service Unavailable","status":503}"#)
+            #expect(saysConnectionClose(response))
+            #expect(client.isClosedByPeer())
+            #expect(waited >= 1 && waited < 3, "answered after \(waited) s with a 1 s handler timeout")
+            pause(0.1)
+            #expect(try RawClient(port: server.port).exchange("GET", "/stats/cancelled").bodyText == "1")
+
+            // An offloaded handler cannot be stopped, but its connection is answered on time.
+            let offloaded = try RawClient(port: server.port)
+            let slow = try offloaded.exchange("GET", "/offload?ms=2500")
+            #expect(slow.status == 503)
+            #expect(server.stderr.contains("handler timed out"))
+        }
+    }
+
+    @Test(arguments: engines)
     func httpErrorChoosesTheStatus(engine: String) throws {
         try withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)

@@ -12,7 +12,7 @@ struct Connection {
 
     /// Which timeout guards the connection now (see `HTTPCore.updateTimer`).
     enum Timer: UInt8 {
-        case none, idle, header, body, send
+        case none, idle, header, body, send, handler
     }
 
     struct State: OptionSet {

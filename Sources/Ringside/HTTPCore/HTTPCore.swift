@@ -447,7 +447,8 @@ struct HTTPCore: ~Copyable {
         } else if connection.pointee.queuedCount > 0 || state.contains(.sending) {
             timer = .send
         } else if state.contains(.waiting) {
-            timer = .none  // a handler's time is its own
+            // A stream's progress is guarded by the send timeout once it has queued output.
+            timer = connection.pointee.stream == nil ? .handler : .none
         } else if case .none = connection.pointee.body {
             if connection.pointee.spillCount > 0 {
                 timer = .header
@@ -472,6 +473,7 @@ struct HTTPCore: ~Copyable {
         case .header: seconds = timeouts.header
         case .body: seconds = timeouts.body
         case .send: seconds = timeouts.send
+        case .handler: seconds = timeouts.handler
         }
         // `now` is whole seconds: +1 so a timeout never fires early.
         connections.schedule(slot, at: connection.pointee.timerStart + seconds + 1)
@@ -484,6 +486,14 @@ struct HTTPCore: ~Copyable {
             // Nothing was answered for this request yet: say why the connection ends.
             connection.pointee.spillCount = 0
             fail(slot, .requestTimeout)
+        case .handler:
+            // The handler's late answer, if any, is dropped: the connection no longer waits.
+            connection.pointee.state.remove(.waiting)
+            connection.pointee.task?.cancel()
+            connection.pointee.task = nil
+            connection.pointee.spillCount = 0
+            fail(slot, .handlerTimedOut)
+            runtime.logger.warning("handler timed out", metadata: ["seconds": "\(timeouts.handler)"])
         case .idle, .send, .none:
             connection.pointee.state.insert(.closing)
         }

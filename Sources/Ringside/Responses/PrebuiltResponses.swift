@@ -31,7 +31,7 @@ struct PrebuiltResponses: ~Copyable {
     /// Responses the server itself sends, first in the buffer, in `ID` order.
     enum ID: Int, CaseIterable {
         case badRequest, notFound, requestTimeout, contentTooLarge, uriTooLong, expectationFailed,
-             headerFieldsTooLarge, notImplemented, versionNotSupported, options
+             headerFieldsTooLarge, notImplemented, versionNotSupported, options, handlerTimedOut
 
         func response(allow: String) -> StaticResponse {
             switch self {
@@ -46,6 +46,8 @@ struct PrebuiltResponses: ~Copyable {
             case .versionNotSupported: .jsonError(.httpVersionNotSupported)
             // `OPTIONS *`: what the server as a whole answers (RFC 9110 §9.3.7).
             case .options: StaticResponse(status: .ok, headerFields: [.allow: allow], body: [])
+            // An async or offloaded handler ran past `Timeouts.handler`.
+            case .handlerTimedOut: .jsonError(.serviceUnavailable)
             }
         }
 

@@ -102,14 +102,18 @@ public struct ServerConfiguration: Sendable {
         public var send: Int
         /// On shutdown, for queued responses to go out before connections are cut.
         public var drain: Int
+        /// For an async or offloaded handler to answer: then 503, the handler's
+        /// task is cancelled, and the connection closes after the answer.
+        public var handler: Int
 
-        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain.
-        public init(header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3) {
+        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain, 30 s for a handler.
+        public init(header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3, handler: Int = 30) {
             self.header = header
             self.body = body
             self.idle = idle
             self.send = send
             self.drain = drain
+            self.handler = handler
         }
     }
 
