@@ -62,15 +62,10 @@ struct Connection {
     var body: Body = .none
     /// The response of the request whose body is being read, sent once the body ends.
     var deferredResponse: UnsafeRawBufferPointer?
-    /// A handler's request whose body is being collected (split across receives).
-    var pending: PendingRequest?
-    /// The streamed body being written, while `.waiting`.
-    var stream: StreamState?
-    /// The handler (or stream writer) task this connection waits for:
-    /// cancelled if the connection closes first.
-    var task: Task<Void, Never>?
-    /// The peer's address, looked up on the first request that needs a copy.
-    var peer: SocketAddress?
+    /// What only handler requests need, allocated the first time one does
+    /// and kept by the slot for its next connections (see `ConnectionTable`),
+    /// so prebuilt-only connections carry a nil pointer instead of these fields.
+    var handler: HandlerState?
     /// How to frame the response a waiting handler will produce.
     var responseVariant: PrebuiltResponses.Variant = .keepAlive
     var responseHeadOnly = false
@@ -91,4 +86,53 @@ struct Connection {
     var timerBucket: Int32 = -1
     var timerNext: Int32 = -1
     var timerPrevious: Int32 = -1
+}
+
+extension Connection {
+    /// A handler's request whose body is being collected (split across receives).
+    var pending: PendingRequest? {
+        get { handler?.pending }
+        set { handlerState(for: newValue)?.pending = newValue }
+    }
+
+    /// The streamed body being written, while `.waiting`.
+    var stream: StreamState? {
+        get { handler?.stream }
+        set { handlerState(for: newValue)?.stream = newValue }
+    }
+
+    /// The handler (or stream writer) task this connection waits for:
+    /// cancelled if the connection closes first.
+    var task: Task<Void, Never>? {
+        get { handler?.task }
+        set { handlerState(for: newValue)?.task = newValue }
+    }
+
+    /// The peer's address, looked up on the first request that needs a copy.
+    var peer: SocketAddress? {
+        get { handler?.peer }
+        set { handlerState(for: newValue)?.peer = newValue }
+    }
+
+    /// The side object to store `value` in: created for a value, not for a nil.
+    private mutating func handlerState<Value>(for value: Value?) -> HandlerState? {
+        if handler == nil && value != nil { handler = HandlerState() }
+        return handler
+    }
+}
+
+/// A connection's handler-side state (see `Connection.handler`).
+final class HandlerState {
+    var pending: PendingRequest?
+    var stream: StreamState?
+    var task: Task<Void, Never>?
+    var peer: SocketAddress?
+
+    /// Forgets the connection that ended; the object serves the slot's next one.
+    func reset() {
+        pending = nil
+        stream = nil
+        task = nil
+        peer = nil
+    }
 }

@@ -60,6 +60,7 @@ struct ConnectionTable: ~Copyable {
     }
 
     deinit {
+        slots.deinitialize(count: capacity)  // releases the slots' handler objects
         slots.deallocate()
         iovecs.deallocate()
         messages.deallocate()
@@ -94,9 +95,11 @@ struct ConnectionTable: ~Copyable {
         freeCount -= 1
         let slot = Int(freeSlots[freeCount])
         let generation = slots[slot].generation
+        let handler = slots[slot].handler
         slots[slot] = Connection()
         slots[slot].fd = fd
         slots[slot].generation = generation
+        slots[slot].handler = handler  // already reset by `free`
         slots[slot].state = .open
         return slot
     }
@@ -109,15 +112,15 @@ struct ConnectionTable: ~Copyable {
             Unmanaged<AnyObject>.fromOpaque(owners[index]!).release()
             owners[index] = nil
         }
-        if let stream = slots[slot].stream {
-            stream.closed = true
-            stream.resume()  // the writer's next write throws
+        if let handler = slots[slot].handler {
+            if let stream = handler.stream {
+                stream.closed = true
+                stream.resume()  // the writer's next write throws
+            }
+            // The client is gone: a handler still working for it sees `Task.isCancelled`.
+            handler.task?.cancel()
+            handler.reset()
         }
-        slots[slot].stream = nil
-        slots[slot].pending = nil
-        // The client is gone: a handler still working for it sees `Task.isCancelled`.
-        slots[slot].task?.cancel()
-        slots[slot].task = nil
         if slots[slot].spillHighWater > pageSize {
             // A deep pipeline touched more than a page: give the memory back.
             madvise(spill(slot), (slots[slot].spillHighWater + pageSize - 1) & ~(pageSize - 1), MADV_DONTNEED)
