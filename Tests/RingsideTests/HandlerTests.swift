@@ -145,6 +145,16 @@ struct HandlerTests {
             let elapsed = monotonicSeconds() - started
             #expect(elapsed >= 0.2, "answered before the deadline")
             #expect(elapsed < 3, "the sleeps ran one after another (\(elapsed) s)")
+
+            // Ten 30 ms sleeps one after another: only a loop that wakes for
+            // the timers (not just on its once-a-second tick) answers in time.
+            let client = clients[0]
+            let sequential = monotonicSeconds()
+            for _ in 0..<10 {
+                #expect(try client.exchange("GET", "/async/worker-sleep?ms=30").status == 200)
+            }
+            let took = monotonicSeconds() - sequential
+            #expect(took >= 0.3 && took < 1.5, "ten 30 ms sleeps took \(took) s")
         }
     }
 

@@ -80,12 +80,6 @@ final class OffloadPool: @unchecked Sendable {
         threads.removeAll()
     }
 
-    var queuedCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return count
-    }
-
     private func main() {
         let thread = OffloadThread(useRing: useRings)
         while true {

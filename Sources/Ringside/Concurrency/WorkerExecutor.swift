@@ -47,15 +47,14 @@ final class WorkerExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
 
     func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
 
-    func isSameExclusiveExecutionContext(other: WorkerExecutor) -> Bool { self === other }
-
     /// Whether jobs are waiting: the loop must not block.
     var hasJobs: Bool { head < local.count || hasRemote.load(ordering: .relaxed) }
 
     /// Runs the jobs queued now; jobs they enqueue run on the next call, so
     /// a task that keeps yielding cannot starve the worker's I/O.
     func runJobs() {
-        if hasRemote.exchange(false, ordering: .acquiringAndReleasing) {
+        // A plain load first: the read-modify-write only when another thread enqueued.
+        if hasRemote.load(ordering: .relaxed) && hasRemote.exchange(false, ordering: .acquiringAndReleasing) {
             swap(&spare, &local)  // `local` is now empty with capacity (see below)
             remote.withLock { remote in
                 local.append(contentsOf: spare[head...])

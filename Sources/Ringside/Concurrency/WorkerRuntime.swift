@@ -40,7 +40,7 @@ final class WorkerRuntime: @unchecked Sendable {
     /// The `user_data` a MSG_RING wake carries.
     var messageUserData = UserData(rawValue: 0)
     private var local: [Event] = []
-    private var timers = WorkerTimers()
+    private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
@@ -72,7 +72,8 @@ final class WorkerRuntime: @unchecked Sendable {
 
     /// Resumes the sleeps that are due.
     func fireTimers() {
-        if !timers.isEmpty { timers.fire(now: .now) }
+        // Resumed tasks run on the worker's next jobs pass.
+        if !timers.isEmpty { timers.fire(now: .now) { $0.resume() } }
     }
 
     /// Work is waiting: the loop must poll, not block.
@@ -95,7 +96,7 @@ final class WorkerRuntime: @unchecked Sendable {
 
     /// Moves every event queued so far, remote then local, into `events`.
     func takeEvents(into events: inout [Event]) {
-        if remotePending.exchange(false, ordering: .acquiringAndReleasing) {
+        if remotePending.load(ordering: .relaxed) && remotePending.exchange(false, ordering: .acquiringAndReleasing) {
             remote.withLock { remote in
                 events.append(contentsOf: remote)
                 remote.removeAll(keepingCapacity: true)

@@ -1,13 +1,14 @@
 /// A worker's timers for ``WorkerClock`` sleeps: a min-heap of deadlines,
 /// fired by the worker's loop, which sleeps no longer than the earliest.
 ///
-/// Touched only on the worker thread.
-struct WorkerTimers {
+/// Touched only on the worker thread. Generic over what waits, so the heap
+/// can be tested without suspending tasks.
+struct WorkerTimers<Waiter> {
     private struct Entry {
         var deadline: ContinuousClock.Instant
         /// Tie-breaker: timers with one deadline fire in the order they were set.
         var order: UInt64
-        var continuation: CheckedContinuation<Void, Never>
+        var waiter: Waiter
     }
 
     private var heap: [Entry] = []
@@ -17,8 +18,8 @@ struct WorkerTimers {
 
     var isEmpty: Bool { heap.isEmpty }
 
-    mutating func add(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
-        heap.append(Entry(deadline: deadline, order: nextOrder, continuation: continuation))
+    mutating func add(_ deadline: ContinuousClock.Instant, _ waiter: Waiter) {
+        heap.append(Entry(deadline: deadline, order: nextOrder, waiter: waiter))
         nextOrder &+= 1
         var child = heap.count - 1
         while child > 0 {
@@ -37,15 +38,15 @@ struct WorkerTimers {
         return max(0, remaining.seconds * 1_000_000_000 + remaining.attoseconds / 1_000_000_000)
     }
 
-    /// Resumes every timer due at `now`; their tasks run on the worker's next jobs pass.
-    mutating func fire(now: ContinuousClock.Instant) {
+    /// Hands every waiter due at `now` to `fire`, earliest first.
+    mutating func fire(now: ContinuousClock.Instant, _ fire: (Waiter) -> Void) {
         while let first = heap.first, first.deadline <= now {
             let last = heap.removeLast()
             if !heap.isEmpty {
                 heap[0] = last
                 siftDown()
             }
-            first.continuation.resume()
+            fire(first.waiter)
         }
     }
 

@@ -52,9 +52,6 @@ extension HTTPCore {
         pending.withParts(socket: socket, parameterNames: names) { parts in
             run(slot, route: pending.route, parts, headLength: pending.headLength)
         }
-        if connections[slot].pointee.responseVariant == .close && !connections[slot].pointee.state.contains(.waiting) {
-            connections[slot].pointee.state.insert(.closeAfterFlush)
-        }
     }
 
     /// Runs route `route`'s handler for `parts`.
@@ -287,7 +284,7 @@ extension HTTPCore {
         case .options: .options
         case .trace: .trace
         case .patch: .patch
-        case .other: HTTPRequest.Method("OTHER")!  // never routed: the parser's 501 comes first
+        case .other: preconditionFailure("unknown methods are answered 501 before routing")
         }
     }
 }

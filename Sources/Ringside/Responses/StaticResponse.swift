@@ -60,7 +60,7 @@ public final class StaticResponse: Sendable {
     /// then `serverHeaders`, then the rest.
     func encoderFields(serverHeaders: [(name: String, value: String)]) -> [(name: String, value: String)] {
         let fields = headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
-        let leading = fields.prefix { $0.name.lowercased() == "content-type" }
+        let leading = fields.prefix { $0.name == "content-type" }  // canonical names are lowercase
         return Array(leading) + serverHeaders + fields.dropFirst(leading.count)
     }
 }
