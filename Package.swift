@@ -21,12 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0", traits: []),
     ],
     targets: [
-        // C shim over the system liburing (Debian liburing-dev 2.3).
+        // C shim over the system liburing (Debian liburing-dev 2.3): io_uring alone.
         .target(
             name: "CLiburing",
             path: "CLiburing",
             linkerSettings: [.linkedLibrary("uring")]
         ),
+        // The other Linux calls and headers Swift's Glibc module leaves out: epoll, eventfd, accept4, affinity.
+        .target(name: "CLinuxShim", path: "CLinuxShim"),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "Ringside",
             dependencies: [
-                "IOUring", "HTTP1",
+                "IOUring", "HTTP1", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

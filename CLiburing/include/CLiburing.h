@@ -5,10 +5,8 @@
 // there. What does not import is defined here, prefixed `rs_`:
 //   - flag macros built from enum bits, e.g. IOSQE_FIXED_FILE;
 //   - io_uring_for_each_cqe (a function-like macro): rs_cq_head/rs_cq_entry;
-//   - io_uring_setup_buf_ring, which liburing only gained in 2.4;
-//   - CPU_* macros for worker pinning, accept4 (both _GNU_SOURCE only).
-// It is also where the Linux headers Swift's Glibc module leaves out are
-// imported from: <sys/eventfd.h> and <sys/epoll.h>.
+//   - io_uring_setup_buf_ring, which liburing only gained in 2.4.
+// io_uring alone: other Linux calls the server needs are CLinuxShim's.
 #ifndef CLIBURING_H
 #define CLIBURING_H
 
@@ -25,9 +23,6 @@
 #include <inttypes.h>
 #include <time.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/eventfd.h>
-#include <sys/epoll.h>
 
 #include <liburing.h>
 
@@ -57,17 +52,5 @@ struct io_uring_buf_ring *rs_setup_buf_ring(struct io_uring *ring, unsigned entr
 // Unregisters and unmaps a ring made by rs_setup_buf_ring.
 void rs_free_buf_ring(struct io_uring *ring, struct io_uring_buf_ring *br,
                       unsigned entries, int bgid);
-
-// Number of CPUs this process may run on (sched_getaffinity), at least 1.
-int rs_allowed_cpu_count(void);
-
-// The index-th CPU this process may run on, or -1.
-int rs_allowed_cpu(int index);
-
-// Pins the calling thread to `cpu`. Returns 0 or -errno.
-int rs_pin_current_thread(int cpu);
-
-// accept4(2), which glibc declares only under _GNU_SOURCE. Sets errno.
-int rs_accept4(int listener, int flags);
 
 #endif

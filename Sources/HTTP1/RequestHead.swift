@@ -19,11 +19,6 @@ public struct ByteSpan: Sendable, Equatable {
     @inlinable public var end: Int { Int(offset) + Int(count) }
 }
 
-/// Request methods known to the parser; anything else that is a valid token is `.other`.
-public enum Method: UInt8, Sendable {
-    case get, head, post, put, delete, connect, options, trace, patch, other
-}
-
 /// One header field: spans of its name and of its value (optional whitespace trimmed).
 public struct HeaderField: Sendable, Equatable {
     public var name: ByteSpan

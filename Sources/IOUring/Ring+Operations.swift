@@ -55,12 +55,21 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
-    /// A timer that fires at the CLOCK_REALTIME instant in `time`, which must
-    /// stay valid until the CQE.
+    /// Shuts down the write side of `fd` (`shutdown(SHUT_WR)`): queued bytes
+    /// go out, then a FIN. `skipCompletion` asks for no CQE when it succeeds.
     @inlinable
-    public func timeout(at time: UnsafeMutablePointer<__kernel_timespec>, userData: UserData) {
+    public func shutdownWrite(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
         let sqe = nextSQE()
-        io_uring_prep_timeout(sqe, time, 0, IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME)
+        io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
+        if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
+        io_uring_sqe_set_data64(sqe, userData.rawValue)
+    }
+
+    /// Connects socket `fd` to `address`, which must stay valid until the CQE.
+    @inlinable
+    public func connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {
+        let sqe = nextSQE()
+        io_uring_prep_connect(sqe, fd, address, length)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 

@@ -117,7 +117,7 @@ public struct CompletionBatch: Sendable {
     public var count: UInt32
 
     @inlinable
-    init(head: UInt32, count: UInt32) {
+    public init(head: UInt32, count: UInt32) {
         self.head = head
         self.count = count
     }

@@ -17,8 +17,11 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Open connections per worker; at the limit the worker stops accepting until one closes.")
     var maxConnections = 16384
 
+    @Option(help: "After an answer that closes while the client may still send: bytes read and dropped before closing.")
+    var lingerBytes = 1 << 20
+
     func validate() throws {
-        guard maxRequestLine > 0, maxHeaderBytes > 0, maxHeaders > 0, maxBody >= 0, maxConnections > 0 else {
+        guard maxRequestLine > 0, maxHeaderBytes > 0, maxHeaders > 0, maxBody >= 0, maxConnections > 0, lingerBytes >= 0 else {
             throw ValidationError("limits must be positive")
         }
     }
@@ -44,8 +47,12 @@ struct TimeoutOptions: ParsableArguments {
     @Option(help: "For an async or offloaded handler to answer (503, task cancelled, close).")
     var handlerTimeout = 30
 
+    @Option(help: "After an answer that closes while the client may still send: how long to read and drop before closing.")
+    var lingerTimeout = 2
+
     func validate() throws {
-        guard [headerTimeout, bodyTimeout, idleTimeout, sendTimeout, handlerTimeout].allSatisfy({ $0 > 0 }), drainTimeout >= 0 else {
+        guard [headerTimeout, bodyTimeout, idleTimeout, sendTimeout, handlerTimeout].allSatisfy({ $0 > 0 }),
+              drainTimeout >= 0, lingerTimeout >= 0 else {
             throw ValidationError("timeouts must be positive")
         }
     }

@@ -41,10 +41,11 @@ struct Serve: ParsableCommand {
             parserLimits: ParserLimits(
                 maxRequestLineLength: limits.maxRequestLine, maxHeaderBytes: limits.maxHeaderBytes,
                 maxHeaderCount: limits.maxHeaders),
-            maxBodyBytes: limits.maxBody,
+            maxBodyBytes: limits.maxBody, maxLingerBytes: limits.lingerBytes,
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
-                send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout))
+                send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
+                linger: timeouts.lingerTimeout))
         let server = Server(configuration: configuration, router: DemoRoutes.router())
         do {
             try server.run { boundPort in

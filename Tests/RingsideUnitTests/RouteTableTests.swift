@@ -499,12 +499,17 @@ struct RouteTableTests {
         #expect(match(table, .delete, "/a") == .route(1, []))
     }
 
-    @Test func methodIndexCoversTheRoutableMethods() {
+    @Test func methodTableCoversTheRoutableMethods() {
         #expect(RouteTable.methodCount == 9)
-        #expect(RouteTable.methodIndex(.get) == Int(HTTP1.Method.get.rawValue))
-        #expect(RouteTable.methodIndex(.head) == Int(HTTP1.Method.head.rawValue))
-        #expect(RouteTable.methodIndex(.patch) == Int(HTTP1.Method.patch.rawValue))
-        #expect(RouteTable.methodIndex(HTTPRequest.Method("PROPFIND")!) == nil)
+        // Both directions of the swift-http-types mapping come from the one table.
+        for method in HTTP1.Method.known {
+            #expect(HTTP1.Method(method.httpMethod) == method)
+            #expect(method.httpMethod.rawValue == method.name)
+            #expect(method.bit == 1 << UInt16(method.rawValue))
+        }
+        #expect(HTTP1.Method(HTTPRequest.Method.get) == .get)
+        #expect(HTTP1.Method(HTTPRequest.Method("PROPFIND")!) == nil)
+        #expect(RouteTable.allowValue(mask: HTTP1.Method.get.bit | HTTP1.Method.patch.bit) == "GET, PATCH")
     }
 
     // MARK: RoutePattern

@@ -1,6 +1,4 @@
-import CLiburing
 import HTTPTypes
-import IOUring
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -32,33 +30,21 @@ final class WorkerRuntime: @unchecked Sendable {
     let pool: OffloadPool?
     let middleware: [any Middleware]
     let logger: Logger
-    /// An eventfd the worker reads: written to wake it from other threads.
-    let notifyFD: Int32
-    /// io_uring only: the worker ring's descriptor, for `IORING_OP_MSG_RING`
-    /// (-1: none, or the ring is gone and wakes go through the eventfd).
-    let ringFD = Atomic<Int32>(-1)
-    /// The `user_data` a MSG_RING wake carries.
-    var messageUserData = UserData(rawValue: 0)
+    /// Wakes the worker's loop from other threads.
+    let signal: WorkerSignal
     private var local: [Event] = []
     private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
-    init(pool: OffloadPool?, middleware: [any Middleware], logger: Logger) throws {
-        let notifyFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
-        guard notifyFD >= 0 else { throw SystemCallError(step: "eventfd", errno: errno) }
-        self.notifyFD = notifyFD
+    init(pool: OffloadPool?, middleware: [any Middleware], signal: WorkerSignal, logger: Logger) {
+        self.signal = signal
         self.pool = pool
         self.middleware = middleware
         self.logger = logger
-        executor = WorkerExecutor(owner: pthread_self()) { [notifyFD] in
-            var one: UInt64 = 1
-            _ = write(notifyFD, &one, 8)
-        }
+        executor = WorkerExecutor(owner: pthread_self()) { signal.wake() }
         local.reserveCapacity(64)
     }
-
-    deinit { close(notifyFD) }
 
     /// Parks a ``WorkerClock`` sleep until `deadline` (worker thread only).
     func addTimer(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
@@ -87,11 +73,7 @@ final class WorkerRuntime: @unchecked Sendable {
             return
         }
         remote.withLock { $0.append(event) }
-        guard !remotePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let ring = ringFD.load(ordering: .acquiring)
-        if ring >= 0, let thread, thread.message(ring: ring, userData: messageUserData) { return }
-        var one: UInt64 = 1
-        _ = write(notifyFD, &one, 8)
+        if !remotePending.exchange(true, ordering: .acquiringAndReleasing) { signal.wake(from: thread) }
     }
 
     /// Moves every event queued so far, remote then local, into `events`.
@@ -106,12 +88,6 @@ final class WorkerRuntime: @unchecked Sendable {
             events.append(contentsOf: local)
             local.removeAll(keepingCapacity: true)
         }
-    }
-
-    /// Empties the notify eventfd (epoll: after readiness; io_uring reads it with an SQE).
-    func clearNotification() {
-        var value: UInt64 = 0
-        _ = read(notifyFD, &value, 8)
     }
 
     // MARK: Running handlers
@@ -173,31 +149,5 @@ final class WorkerRuntime: @unchecked Sendable {
             ])
             return Response(ServerResponses.internalServerError)
         }
-    }
-}
-
-/// Why ``offload(_:)`` could not run its work.
-public enum OffloadError: Error, Sendable {
-    /// The pool's queue is full: the server answers 503 with `retry-after`.
-    case queueFull
-    /// Called outside a Ringside handler, or on a server without an offload pool.
-    case noPool
-}
-
-/// Runs `work` on the server's offload pool and returns its result to the
-/// calling handler, on its worker. For CPU-bound or blocking work inside an
-/// async handler; the worker keeps serving meanwhile.
-///
-/// Throws ``OffloadError/queueFull`` when the pool's queue is full (left
-/// uncaught, the server answers 503 with `retry-after`).
-public func offload<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-    guard let runtime = WorkerRuntime.current, runtime.pool != nil else { throw OffloadError.noPool }
-    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-        let accepted = runtime.pool!.trySubmit { thread in
-            let result = Result { try work() }
-            // Resumed on the worker, so the task continues there without a second wake.
-            runtime.post(.run { continuation.resume(with: result) }, from: thread)
-        }
-        if !accepted { continuation.resume(throwing: OffloadError.queueFull) }
     }
 }

@@ -1,7 +1,43 @@
 import HTTP1
 
-/// One connection slot: plain data in a preallocated table, no object per connection.
+/// One connection slot as HTTP sees it: plain data in a preallocated table,
+/// no object per connection.
+///
+/// Its life is a ``Phase`` and three ``Flags``, changed only through the named
+/// transitions below, which are the one place that says which combinations
+/// are legal (checked in debug builds). I/O state (is a receive armed, a send
+/// in flight) is not here: it belongs to the worker's backend.
 struct Connection {
+    /// Where the connection is in its life.
+    enum Phase: UInt8 {
+        /// The slot holds no connection.
+        case free
+        /// Reading requests and answering them.
+        case serving
+        /// Reading nothing new: answer what is queued or being produced, then
+        /// close (or linger, with ``Flags/lingerAfter``).
+        case finishing
+        /// Every answer sent and the write side shut: reading and dropping what
+        /// the client still sends, until it closes or a limit is reached, so
+        /// the client reads the answers instead of a reset.
+        case lingering
+        /// To be closed now; queued output is dropped.
+        case closing
+    }
+
+    struct Flags: BitFlags {
+        var rawValue: UInt8
+        /// Too many responses queued: requests wait in the spill buffer, reading stops.
+        static let paused = Flags(rawValue: 1 << 0)
+        /// A handler is producing the next response (async, offloaded or a
+        /// stream): later requests wait in the spill buffer.
+        static let waiting = Flags(rawValue: 1 << 1)
+        /// Finishing: half-close and linger instead of closing outright.
+        static let lingerAfter = Flags(rawValue: 1 << 2)
+        /// On the worker's dirty list for this loop turn (the table's flag).
+        static let dirty = Flags(rawValue: 1 << 3)
+    }
+
     /// The request body being read, if any: collected for a handler, or read
     /// past and dropped for a prebuilt route (to keep the connection in sync).
     enum Body {
@@ -10,47 +46,16 @@ struct Connection {
         case chunked(ChunkedDecoder)
     }
 
-    /// Which timeout guards the connection now (see `HTTPCore.updateTimer`).
+    /// Which timeout guards the connection now (see `TimeoutPolicy`).
     enum Timer: UInt8 {
-        case none, idle, header, body, send, handler
-    }
-
-    struct State: OptionSet {
-        var rawValue: UInt16
-        /// The slot holds a live socket.
-        static let open = State(rawValue: 1 << 0)
-        /// A receive is armed (io_uring: a multishot recv may still complete).
-        static let receiving = State(rawValue: 1 << 1)
-        /// A send is in flight; it covers the first `sendingCount` queued iovecs.
-        static let sending = State(rawValue: 1 << 2)
-        /// A cancel for the receive is in flight.
-        static let cancelling = State(rawValue: 1 << 3)
-        /// Close once every queued byte is sent; read no more requests.
-        static let closeAfterFlush = State(rawValue: 1 << 4)
-        /// Closing now: queued output is dropped, the slot is freed when nothing is in flight.
-        static let closing = State(rawValue: 1 << 5)
-        /// Too many responses queued: requests wait in the spill buffer, reading stops.
-        static let paused = State(rawValue: 1 << 6)
-        /// On the worker's dirty list for this loop turn.
-        static let dirty = State(rawValue: 1 << 7)
-        /// io_uring: a cancel for the send in flight was queued (closing a stalled connection).
-        static let cancellingSend = State(rawValue: 1 << 8)
-        /// A handler is producing this connection's next response (async,
-        /// offloaded or streaming): later requests wait in the spill buffer.
-        static let waiting = State(rawValue: 1 << 9)
-
-        // Plain bit operations: OptionSet's defaults reach these through
-        // protocol witnesses on the hot path (seen in the flamegraph).
-        @inline(__always) func contains(_ member: State) -> Bool { rawValue & member.rawValue == member.rawValue }
-        @inline(__always) func isDisjoint(with other: State) -> Bool { rawValue & other.rawValue == 0 }
-        @inline(__always) mutating func insert(_ member: State) { rawValue |= member.rawValue }
-        @inline(__always) mutating func remove(_ member: State) { rawValue &= ~member.rawValue }
+        case none, idle, header, body, send, handler, linger
     }
 
     var fd: Int32 = -1
-    /// Bumped when the slot is freed, so stale completions are recognised.
+    /// Bumped when the slot is freed, so late completions and handler results are recognised.
     var generation: UInt32 = 0
-    var state: State = []
+    private(set) var phase: Phase = .free
+    private(set) var flags = Flags(rawValue: 0)
     /// Bytes held in this slot's spill buffer (a split or paused request).
     var spillCount: Int = 0 {
         didSet { spillHighWater = max(spillHighWater, spillCount) }
@@ -61,20 +66,15 @@ struct Connection {
     var scanned: Int = 0
     var body: Body = .none
     /// The response of the request whose body is being read, sent once the body ends.
-    var deferredResponse: UnsafeRawBufferPointer?
+    var deferredResponse: DeferredResponse?
+    /// Lingering: bytes read and dropped so far.
+    var discarded: Int = 0
     /// What only handler requests need, allocated the first time one does
     /// and kept by the slot for its next connections (see `ConnectionTable`),
     /// so prebuilt-only connections carry a nil pointer instead of these fields.
     var handler: HandlerState?
-    /// How to frame the response a waiting handler will produce.
-    var responseVariant: PrebuiltResponses.Variant = .keepAlive
-    var responseHeadOnly = false
-    var responseHTTP10 = false
-    /// Queued response iovecs, and how many of them the send in flight covers.
-    var queuedCount: Int = 0
-    var sendingCount: Int = 0
-    /// epoll only: the events registered for this socket, to skip redundant `epoll_ctl`.
-    var interest: UInt32 = 0
+    /// How to frame the response a waiting handler will produce (set by ``beginWaiting(_:)``).
+    private(set) var waitingFraming = ResponseFraming.keepAlive
 
     // Timer state: which timeout runs, since when (monotonic seconds), and the
     // slot's links in the worker's timer wheel.
@@ -88,6 +88,132 @@ struct Connection {
     var timerPrevious: Int32 = -1
 }
 
+// MARK: - Reading the state
+
+extension Connection {
+    @inline(__always) var isOpen: Bool { phase != .free }
+    /// New requests are parsed and answered.
+    @inline(__always) var acceptsRequests: Bool { phase == .serving }
+    @inline(__always) var isPaused: Bool { flags.contains(.paused) }
+    @inline(__always) var isWaiting: Bool { flags.contains(.waiting) }
+    @inline(__always) var lingersAfter: Bool { flags.contains(.lingerAfter) }
+    @inline(__always) var isDirty: Bool { flags.contains(.dirty) }
+
+    /// The kernel should deliver this connection's input now.
+    @inline(__always) var wantsInput: Bool {
+        (phase == .serving && !flags.contains(.paused)) || phase == .lingering
+    }
+}
+
+// MARK: - Transitions
+
+extension Connection {
+    /// A new socket takes the slot.
+    mutating func open(fd: Int32) {
+        assert(phase == .free)
+        let generation = self.generation
+        let handler = self.handler  // already reset by the slot's last `release`
+        self = Connection()
+        self.fd = fd
+        self.generation = generation
+        self.handler = handler
+        phase = .serving
+    }
+
+    /// The slot is given back; a later occupant gets the next generation.
+    mutating func release() {
+        phase = .free
+        flags = Flags(rawValue: 0)
+        fd = -1
+        generation = (generation &+ 1) & 0xFF_FFFF
+    }
+
+    /// Read no new request: answer what is queued or being produced, then
+    /// close, or with `linger` half-close and drain the client's input first.
+    mutating func finishAfterFlush(linger: Bool = false) {
+        guard phase == .serving || phase == .finishing else { return }
+        phase = .finishing
+        flags.remove(.paused)
+        if linger { flags.insert(.lingerAfter) }
+        checkInvariants()
+    }
+
+    /// Every answer went out: shut the write side and drain input (see ``Phase/lingering``).
+    mutating func startLingering() {
+        assert(phase == .finishing && flags.contains(.lingerAfter) && !flags.contains(.waiting))
+        phase = .lingering
+        flags.remove(.lingerAfter)
+        discarded = 0
+        checkInvariants()
+    }
+
+    /// Close now, dropping what is queued (a failed socket, a timeout, shutdown's end).
+    mutating func abort() {
+        guard phase != .free else { return }
+        phase = .closing
+        flags.remove(.paused)
+        flags.remove(.waiting)
+        flags.remove(.lingerAfter)
+    }
+
+    /// Backpressure: the response queue is full.
+    mutating func pause() {
+        assert(phase == .serving)
+        flags.insert(.paused)
+    }
+
+    mutating func unpause() { flags.remove(.paused) }
+
+    /// A handler produces the next response, framed as `framing`.
+    mutating func beginWaiting(_ framing: ResponseFraming) {
+        assert(phase == .serving || phase == .finishing)
+        flags.insert(.waiting)
+        waitingFraming = framing
+        checkInvariants()
+    }
+
+    mutating func endWaiting() { flags.remove(.waiting) }
+
+    /// The dirty-list flag, owned by `ConnectionTable`.
+    @inline(__always) mutating func setDirty(_ dirty: Bool) {
+        if dirty { flags.insert(.dirty) } else { flags.remove(.dirty) }
+    }
+
+    /// The legal combinations, in one place.
+    @inline(__always)
+    func checkInvariants() {
+        assert(phase != .free || flags.rawValue & ~Flags.dirty.rawValue == 0, "a free slot has no state")
+        assert(!flags.contains(.paused) || phase == .serving, "only a serving connection pauses")
+        assert(!flags.contains(.waiting) || phase == .serving || phase == .finishing,
+               "only a serving or finishing connection waits for a handler")
+        assert(!flags.contains(.lingerAfter) || phase == .finishing, "lingerAfter belongs to finishing")
+    }
+}
+
+/// How a response is framed for the request it answers.
+struct ResponseFraming: Equatable {
+    var variant: PrebuiltResponses.Variant
+    /// A HEAD request: the head alone.
+    var headOnly: Bool
+    /// An HTTP/1.0 request: no chunked coding.
+    var http10: Bool
+
+    static let keepAlive = ResponseFraming(variant: .keepAlive, headOnly: false, http10: false)
+
+    /// The framing `head` asks for (`close` when the server closes anyway).
+    init(_ head: RequestHead, close: Bool) {
+        variant = close || !head.keepAlive ? .close : (head.versionMinor == 0 ? .keepAlive10 : .keepAlive)
+        headOnly = head.method == .head
+        http10 = head.versionMinor == 0
+    }
+
+    init(variant: PrebuiltResponses.Variant, headOnly: Bool, http10: Bool) {
+        self.variant = variant
+        self.headOnly = headOnly
+        self.http10 = http10
+    }
+}
+
 extension Connection {
     /// A handler's request whose body is being collected (split across receives).
     var pending: PendingRequest? {
@@ -95,7 +221,7 @@ extension Connection {
         set { handlerState(for: newValue)?.pending = newValue }
     }
 
-    /// The streamed body being written, while `.waiting`.
+    /// The streamed body being written, while waiting.
     var stream: StreamState? {
         get { handler?.stream }
         set { handlerState(for: newValue)?.stream = newValue }

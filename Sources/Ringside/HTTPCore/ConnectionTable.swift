@@ -2,53 +2,37 @@
 import Glibc
 #endif
 
-/// A worker's connections and all per-connection memory, allocated once.
+/// A worker's connection slots and the memory each owns, allocated once:
+/// the slot itself, a spill buffer for requests that straddle receives
+/// (reserved, not committed: `MAP_NORESERVE`, so a page costs RAM only once
+/// a connection uses it, and is given back when a connection that used more
+/// than one page closes), the free list, the dirty list and the timer wheel.
 ///
-/// Slot *i* owns `responsesPerConnection` iovecs (each with an owner slot
-/// that keeps a handler's encoded response alive until it is sent), one
-/// `msghdr` and a spill buffer for requests that straddle receives. Spill and
-/// owner memory is reserved, not committed (`MAP_NORESERVE`): a page costs
-/// RAM only once a connection uses it, and spill pages are given back when a
-/// connection that used more than one page closes.
+/// The dirty list is the loop's: the HTTP core marks a slot whose state
+/// changed, and the loop turns each marked slot into kernel operations once
+/// per turn (h2o's "state changed" list).
 struct ConnectionTable: ~Copyable {
     let capacity: Int
-    let responsesPerConnection: Int
     let spillSize: Int
     private let slots: UnsafeMutablePointer<Connection>
-    private let iovecs: UnsafeMutablePointer<iovec>
-    /// Retained `OutputBuffer`s (or nil, for prebuilt bytes), one per iovec.
-    private let owners: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    private let messages: UnsafeMutablePointer<msghdr>
     private let spill: UnsafeMutableRawPointer
     private let freeSlots: UnsafeMutablePointer<UInt32>
     private var freeCount: Int
-    /// Slots touched this loop turn, each once (see `Connection.State.dirty`).
+    /// Slots touched this loop turn, each once (see `Connection.Flags.dirty`).
     private let dirtySlots: UnsafeMutablePointer<UInt32>
     private(set) var dirtyCount = 0
     private var timers: TimerWheel
     private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    init(capacity: Int, responsesPerConnection: Int, spillSize: Int, now: Int) {
+    init(capacity: Int, spillSize: Int, now: Int) {
         self.capacity = capacity
-        self.responsesPerConnection = responsesPerConnection
         self.spillSize = spillSize
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: Connection(), count: capacity)
-        iovecs = .allocate(capacity: capacity * responsesPerConnection)
-        messages = .allocate(capacity: capacity)
-        messages.initialize(repeating: msghdr(), count: capacity)
-        for slot in 0..<capacity {
-            messages[slot].msg_iov = iovecs + slot * responsesPerConnection
-        }
         let mapped = mmap(nil, capacity * spillSize, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         precondition(mapped != MAP_FAILED && mapped != nil, "cannot reserve spill buffers")
         spill = mapped!
-        // Zero pages read as nil: untouched until a handler's response is queued.
-        let ownerBytes = capacity * responsesPerConnection * MemoryLayout<UnsafeMutableRawPointer?>.stride
-        let ownerMemory = mmap(nil, ownerBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        precondition(ownerMemory != MAP_FAILED && ownerMemory != nil, "cannot reserve response owners")
-        owners = ownerMemory!.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: capacity * responsesPerConnection)
         freeSlots = .allocate(capacity: capacity)
         // Lowest slots on top of the stack: busy slots stay dense in memory.
         for index in 0..<capacity { freeSlots[index] = UInt32(capacity - 1 - index) }
@@ -62,10 +46,7 @@ struct ConnectionTable: ~Copyable {
     deinit {
         slots.deinitialize(count: capacity)  // releases the slots' handler objects
         slots.deallocate()
-        iovecs.deallocate()
-        messages.deallocate()
         munmap(spill, capacity * spillSize)
-        munmap(owners, capacity * responsesPerConnection * MemoryLayout<UnsafeMutableRawPointer?>.stride)
         freeSlots.deallocate()
         dirtySlots.deallocate()
         timers.deallocate()
@@ -76,15 +57,11 @@ struct ConnectionTable: ~Copyable {
     @inline(__always)
     subscript(slot: Int) -> UnsafeMutablePointer<Connection> { slots + slot }
 
+    /// What the backend needs to address `slot`'s socket.
     @inline(__always)
-    func iovecs(_ slot: Int) -> UnsafeMutablePointer<iovec> { iovecs + slot * responsesPerConnection }
-
-    /// The owners of `slot`'s iovecs, index for index.
-    @inline(__always)
-    func owners(_ slot: Int) -> UnsafeMutablePointer<UnsafeMutableRawPointer?> { owners + slot * responsesPerConnection }
-
-    @inline(__always)
-    func message(_ slot: Int) -> UnsafeMutablePointer<msghdr> { messages + slot }
+    func socket(_ slot: Int) -> SocketHandle {
+        SocketHandle(slot: slot, generation: slots[slot].generation, fd: slots[slot].fd)
+    }
 
     @inline(__always)
     func spill(_ slot: Int) -> UnsafeMutableRawPointer { spill + slot * spillSize }
@@ -94,24 +71,13 @@ struct ConnectionTable: ~Copyable {
         guard freeCount > 0 else { return nil }
         freeCount -= 1
         let slot = Int(freeSlots[freeCount])
-        let generation = slots[slot].generation
-        let handler = slots[slot].handler
-        slots[slot] = Connection()
-        slots[slot].fd = fd
-        slots[slot].generation = generation
-        slots[slot].handler = handler  // already reset by `free`
-        slots[slot].state = .open
+        slots[slot].open(fd: fd)
         return slot
     }
 
     /// Returns the slot; completions still carrying the old generation are stale.
     mutating func free(_ slot: Int) {
         timers.unschedule(slot, in: slots)
-        let owners = owners(slot)
-        for index in 0..<slots[slot].queuedCount where owners[index] != nil {
-            Unmanaged<AnyObject>.fromOpaque(owners[index]!).release()
-            owners[index] = nil
-        }
         if let handler = slots[slot].handler {
             if let stream = handler.stream {
                 stream.closed = true
@@ -125,9 +91,7 @@ struct ConnectionTable: ~Copyable {
             // A deep pipeline touched more than a page: give the memory back.
             madvise(spill(slot), (slots[slot].spillHighWater + pageSize - 1) & ~(pageSize - 1), MADV_DONTNEED)
         }
-        slots[slot].state = []
-        slots[slot].fd = -1
-        slots[slot].generation = (slots[slot].generation &+ 1) & 0xFF_FFFF
+        slots[slot].release()
         freeSlots[freeCount] = UInt32(slot)
         freeCount += 1
     }
@@ -136,7 +100,7 @@ struct ConnectionTable: ~Copyable {
 
     /// After a drain timed out: closes the sockets of connections still open.
     func closeOpenDescriptors() {
-        for slot in 0..<capacity where slots[slot].state.contains(.open) { close(slots[slot].fd) }
+        for slot in 0..<capacity where slots[slot].isOpen { close(slots[slot].fd) }
     }
 
     // MARK: Timers
@@ -151,9 +115,9 @@ struct ConnectionTable: ~Copyable {
 
     @inline(__always)
     mutating func markDirty(_ slot: Int) {
-        guard !slots[slot].state.contains(.dirty) else { return }
+        guard !slots[slot].isDirty else { return }
         precondition(dirtyCount < 2 * capacity, "dirty list overflow")
-        slots[slot].state.insert(.dirty)
+        slots[slot].setDirty(true)
         dirtySlots[dirtyCount] = UInt32(slot)
         dirtyCount += 1
     }
@@ -168,7 +132,7 @@ struct ConnectionTable: ~Copyable {
     /// freed and reused during the flush keeps the new connection's flag.
     @inline(__always)
     mutating func flushed(_ slot: Int, generation: UInt32) {
-        if slots[slot].generation == generation { slots[slot].state.remove(.dirty) }
+        if slots[slot].generation == generation { slots[slot].setDirty(false) }
     }
 
     /// Forgets the dirty list once every entry was taken.

@@ -9,7 +9,8 @@ struct FixedBytes: ~Copyable {
     init() {
         let pieces: [[UInt8]] = [
             ServerResponses.continueBytes, ServerResponses.lastChunkBytes,
-            Array("connection: keep-alive\r\n".utf8), Array("connection: close\r\n".utf8),
+            Array(PrebuiltResponses.Variant.keepAlive10.connectionLine.utf8),
+            Array(PrebuiltResponses.Variant.close.connectionLine.utf8),
         ]
         storage = .allocate(byteCount: pieces.reduce(0) { $0 + $1.count }, alignment: 8)
         var views: [UnsafeRawBufferPointer] = []

@@ -9,13 +9,16 @@ final class PendingRequest {
     let method: HTTPRequest.Method
     let head: RequestHead
     let hasQueryMark: Bool
+    /// How its answer is framed.
+    let framing: ResponseFraming
     private let headBytes: [UInt8]
     private let fields: [HeaderField]
     private let parameters: [ByteSpan]
     var body: [UInt8] = []
 
-    init(route: Int, parts: RequestParts, headLength: Int, expectedBody: Int) {
+    init(route: Int, parts: RequestParts, headLength: Int, expectedBody: Int, framing: ResponseFraming) {
         self.route = route
+        self.framing = framing
         method = parts.method
         head = parts.head
         hasQueryMark = parts.hasQueryMark

@@ -1,9 +1,11 @@
+import HTTP1
+
 /// Bytes a handler's response is encoded into, owned until the send completes.
 ///
 /// Two allocations per dynamic response (the object and its bytes); the
 /// connection keeps a retained reference next to the iovec that points into
 /// it and releases it once the kernel has taken the bytes.
-final class OutputBuffer {
+final class OutputBuffer: ByteSink {
     let bytes: UnsafeMutableRawBufferPointer
     private(set) var count = 0
 
@@ -21,27 +23,6 @@ final class OutputBuffer {
         precondition(count + source.count <= bytes.count, "output buffer overflow")
         (bytes.baseAddress! + count).copyMemory(from: source.baseAddress!, byteCount: source.count)
         count += source.count
-    }
-
-    func append(_ text: String) {
-        var text = text
-        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
-    }
-
-    func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
-
-    func appendDecimal(_ value: Int) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var position = scratch.count
-            var remaining = value
-            repeat {
-                position -= 1
-                scratch[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            } while remaining > 0
-            append(UnsafeRawBufferPointer(rebasing: scratch[position...]))
-        }
     }
 
     func appendHex(_ value: Int) {

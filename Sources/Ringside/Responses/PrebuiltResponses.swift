@@ -19,6 +19,15 @@ struct PrebuiltResponses: ~Copyable {
         case keepAlive10 = 1
         /// The server closes after this response: `connection: close`.
         case close = 2
+
+        /// The `connection` line this variant carries.
+        var connectionLine: String {
+            switch self {
+            case .keepAlive: ""
+            case .keepAlive10: "connection: keep-alive\r\n"
+            case .close: "connection: close\r\n"
+            }
+        }
     }
 
     /// Where one variant lies in the buffer.
@@ -70,15 +79,33 @@ struct PrebuiltResponses: ~Copyable {
     private var dates = DateCache()
     private let dateBytes: UnsafeMutableRawPointer
 
+    /// One variant laid out as bytes.
+    private struct Encoded {
+        var bytes: [UInt8]
+        var headLength: Int
+        var dateOffset: Int?
+    }
+
     /// Lays out `responses` (each in three variants); response *i* is then `bytes(i, ...)`.
     init(_ responses: [StaticResponse], serverHeaders: [(name: String, value: String)], now: Int) {
-        var encoded: [ResponseEncoder.Encoded] = []
+        let serverFields = Array(serverHeaders.map { "\($0.name): \($0.value)\r\n" }.joined().utf8)
+        var encoded: [Encoded] = []
         for response in responses {
-            let headers = response.encoderFields(serverHeaders: serverHeaders)
-            for connection in [nil, "keep-alive", "close"] {
-                encoded.append(ResponseEncoder.encode(
-                    status: response.status.code, reason: response.status.reasonPhrase,
-                    headers: headers, body: response.body, connection: connection))
+            let fields = response.headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
+            for variant in [Variant.keepAlive, .keepAlive10, .close] {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(256 + response.body.count)
+                let dateOffset = serverFields.withUnsafeBytes { serverFields in
+                    Array(variant.connectionLine.utf8).withUnsafeBytes { connection in
+                        ResponseHeadEncoder.encode(
+                            into: &bytes, status: response.status.code, reason: response.status.reasonPhrase,
+                            fields: fields, serverFields: serverFields, date: nil,
+                            framing: .contentLength(response.body.count), connection: connection)
+                    }
+                }
+                let headLength = bytes.count
+                if !ResponseHeadEncoder.isBodiless(response.status.code) { bytes += response.body }
+                encoded.append(Encoded(bytes: bytes, headLength: headLength, dateOffset: dateOffset))
             }
         }
 

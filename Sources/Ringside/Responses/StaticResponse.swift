@@ -55,12 +55,4 @@ public final class StaticResponse: Sendable {
             status: status, contentType: "application/json", headerFields: headerFields,
             body: JSONError.body(status))
     }
-
-    /// The fields as the encoder takes them: the route's content-type leads,
-    /// then `serverHeaders`, then the rest.
-    func encoderFields(serverHeaders: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        let fields = headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
-        let leading = fields.prefix { $0.name == "content-type" }  // canonical names are lowercase
-        return Array(leading) + serverHeaders + fields.dropFirst(leading.count)
-    }
 }

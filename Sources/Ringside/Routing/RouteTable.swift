@@ -13,7 +13,7 @@ import Glibc
 struct RouteTable: ~Copyable {
     static let maxParameters = 16
     /// Methods a route can name: HTTP1's known methods, `.other` excluded.
-    static let methodCount = Int(HTTP1.Method.other.rawValue)
+    static let methodCount = HTTP1.Method.known.count
 
     enum Match {
         /// Route `index` answers; `parameterCount` spans were captured.
@@ -49,21 +49,6 @@ struct RouteTable: ~Copyable {
     /// The `allow` value of each method table.
     var allowValues: [String] { tableMasks.map(RouteTable.allowValue(mask:)) }
 
-    static func methodIndex(_ method: HTTPRequest.Method) -> Int? {
-        switch method {
-        case .get: Int(HTTP1.Method.get.rawValue)
-        case .head: Int(HTTP1.Method.head.rawValue)
-        case .post: Int(HTTP1.Method.post.rawValue)
-        case .put: Int(HTTP1.Method.put.rawValue)
-        case .delete: Int(HTTP1.Method.delete.rawValue)
-        case .connect: Int(HTTP1.Method.connect.rawValue)
-        case .options: Int(HTTP1.Method.options.rawValue)
-        case .trace: Int(HTTP1.Method.trace.rawValue)
-        case .patch: Int(HTTP1.Method.patch.rawValue)
-        default: nil
-        }
-    }
-
     init(_ routes: [Router.Route]) {
         // Build as a tree of classes, then flatten breadth-first.
         final class Builder {
@@ -93,7 +78,7 @@ struct RouteTable: ~Copyable {
                     endsInCatchAll = true
                 }
             }
-            let method = RouteTable.methodIndex(route.method)!
+            let method = Int(HTTP1.Method(route.method)!.rawValue)
             if endsInCatchAll {
                 if node.catchAll == nil { node.catchAll = Array(repeating: -1, count: RouteTable.methodCount) }
                 node.catchAll![method] = Int32(index)
@@ -159,7 +144,7 @@ struct RouteTable: ~Copyable {
     /// The `allow` of `OPTIONS *`: every routed method (HEAD with GET), or `GET, HEAD` without routes.
     static func allowValue(union methods: [HTTPRequest.Method]) -> String {
         var table = Array(repeating: Int32(-1), count: methodCount)
-        for method in methods { table[methodIndex(method)!] = 0 }
+        for method in methods { table[Int(HTTP1.Method(method)!.rawValue)] = 0 }
         if methods.isEmpty { table[Int(HTTP1.Method.get.rawValue)] = 0 }
         return allowValue(mask: mask(table))
     }
@@ -168,20 +153,21 @@ struct RouteTable: ~Copyable {
     private static func mask(_ methods: [Int32]) -> UInt16 {
         var mask: UInt16 = 0
         for (index, route) in methods.enumerated() where route >= 0 { mask |= 1 << index }
-        if mask & (1 << HTTP1.Method.get.rawValue) != 0 { mask |= 1 << HTTP1.Method.head.rawValue }
+        if mask & HTTP1.Method.get.bit != 0 { mask |= HTTP1.Method.head.bit }
         return mask
     }
 
     /// `GET, HEAD, POST` for a method mask, in a fixed order.
     static func allowValue(mask: UInt16) -> String {
-        let names = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
-        return names.indices.filter { mask & (1 << $0) != 0 }.map { names[$0] }.joined(separator: ", ")
+        HTTP1.Method.known.filter { mask & $0.bit != 0 }.map(\.name).joined(separator: ", ")
     }
 
     /// The route for `method` and `path`; captured values go to `parameters`
-    /// as spans relative to `path`'s start.
+    /// as spans relative to `path`'s start, plus `base` (the path's offset in
+    /// the request, so spans are relative to the request).
     func match(
-        _ method: HTTP1.Method, _ path: UnsafeRawBufferPointer, parameters: UnsafeMutablePointer<ByteSpan>
+        _ method: HTTP1.Method, _ path: UnsafeRawBufferPointer, parameters: UnsafeMutablePointer<ByteSpan>,
+        base: Int = 0
     ) -> Match {
         guard method != .other else { return .notFound }
         var allowed: UInt16 = 0
@@ -189,6 +175,9 @@ struct RouteTable: ~Copyable {
         if !path.isEmpty && path[0] != UInt8(ascii: "/") { return .notFound }
         let found = find(node: 0, path: path, from: path.isEmpty ? 0 : 1, method: method,
                          parameters: parameters, captured: 0, allowed: &allowed)
+        if let found, base != 0 {
+            for index in 0..<found.captured { parameters[index].offset &+= UInt32(truncatingIfNeeded: base) }
+        }
         if let found { return .route(Int(found.route), parameterCount: found.captured) }
         return allowed != 0 ? .methodNotAllowed(allowed: allowed) : .notFound
     }

@@ -1,4 +1,5 @@
 public import HTTPTypes
+import HTTP1
 
 /// A synchronous handler: runs on the worker thread that read the request.
 ///
@@ -97,7 +98,7 @@ public struct Router: Sendable {
 
     private mutating func add(_ method: HTTPRequest.Method, _ path: String, _ action: Action) {
         let pattern = RoutePattern(path)
-        precondition(RouteTable.methodIndex(method) != nil, "method \(method) cannot be routed")
+        precondition(HTTP1.Method(method) != nil, "method \(method) cannot be routed")
         if let existing = routes.first(where: { $0.method == method && $0.pattern.shape == pattern.shape }) {
             preconditionFailure("route \(method) \(path) matches the same paths as \(existing.pattern) declared before")
         }

@@ -1,4 +1,4 @@
-import CLiburing
+import CLinuxShim
 
 /// The CPUs this process may use, and pinning a thread to one of them.
 enum CPUAffinity {

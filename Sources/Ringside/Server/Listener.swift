@@ -1,4 +1,4 @@
-import CLiburing  // socket constants: the shim's headers own them once it is in the module
+import CLinuxShim  // TCP_NODELAY and the socket constants
 #if canImport(Glibc)
 import Glibc
 #endif

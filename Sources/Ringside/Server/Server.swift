@@ -1,5 +1,4 @@
 public import Logging
-import CLiburing
 import IOUring
 #if canImport(Glibc)
 import Glibc
@@ -81,14 +80,12 @@ public final class Server {
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
         for (index, listener) in listeners.enumerated() {
-            let wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
-            let context = WorkerContext(
-                index: index, configuration: workerConfiguration, router: router,
-                listener: listener, wakeFD: wakeFD, pool: pool, logger: logger)
             do {
+                let context = WorkerContext(
+                    index: index, configuration: workerConfiguration, router: router,
+                    listener: listener, signal: try WorkerSignal(), pool: pool, logger: logger)
                 workers.append(try Worker.start(context))
             } catch {
-                close(wakeFD)
                 stop()
                 throw error
             }
@@ -128,10 +125,7 @@ public final class Server {
     /// close their connections (at most the drain timeout, 3 s by default),
     /// joins them, finishes the offload pool's queued jobs and closes the listeners.
     public func stop() {
-        for worker in workers {
-            worker.stopAndJoin()
-            close(worker.context.wakeFD)
-        }
+        for worker in workers { worker.stopAndJoin() }
         workers.removeAll()
         pool?.stop()
         pool = nil

@@ -41,6 +41,12 @@ public struct ServerConfiguration: Sendable {
     public var parserLimits: ParserLimits
     /// Largest request body accepted (413, checked against `Content-Length` before reading).
     public var maxBodyBytes: Int
+    /// After an answer that closes the connection while the client may still
+    /// be sending (an error, unread pipelined requests), the server
+    /// half-closes and reads and drops up to this many bytes (for at most
+    /// ``Timeouts/linger`` seconds) before closing, so the client reads the
+    /// answer instead of a reset.
+    public var maxLingerBytes: Int
     /// Timeouts, in whole seconds: workers check them once a second.
     public var timeouts: Timeouts
     /// Header fields added to every response, after the route's own content-type.
@@ -66,6 +72,7 @@ public struct ServerConfiguration: Sendable {
         maxQueuedResponses: Int = 16,
         parserLimits: ParserLimits = ParserLimits(),
         maxBodyBytes: Int = 1 << 20,
+        maxLingerBytes: Int = 1 << 20,
         timeouts: Timeouts = Timeouts(),
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
         offloadThreads: Int = ServerConfiguration.availableCPUs,
@@ -84,6 +91,7 @@ public struct ServerConfiguration: Sendable {
         self.maxQueuedResponses = maxQueuedResponses
         self.parserLimits = parserLimits
         self.maxBodyBytes = maxBodyBytes
+        self.maxLingerBytes = maxLingerBytes
         self.timeouts = timeouts
         self.serverHeaders = serverHeaders
         self.offloadThreads = offloadThreads
@@ -105,15 +113,21 @@ public struct ServerConfiguration: Sendable {
         /// For an async or offloaded handler to answer: then 503, the handler's
         /// task is cancelled, and the connection closes after the answer.
         public var handler: Int
+        /// Lingering after a closing answer (see ``ServerConfiguration/maxLingerBytes``), then close.
+        public var linger: Int
 
-        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain, 30 s for a handler.
-        public init(header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3, handler: Int = 30) {
+        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain, 30 s for a handler, 2 s to linger.
+        public init(
+            header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3, handler: Int = 30,
+            linger: Int = 2
+        ) {
             self.header = header
             self.body = body
             self.idle = idle
             self.send = send
             self.drain = drain
             self.handler = handler
+            self.linger = linger
         }
     }
 

@@ -1,4 +1,4 @@
-import CLiburing
+import CLinuxShim
 import Synchronization
 #if canImport(Glibc)
 import Glibc

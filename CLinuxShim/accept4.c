@@ -1,6 +1,6 @@
-// accept4 for the epoll engine: glibc declares it only under _GNU_SOURCE.
+// accept4 for the epoll backend: glibc declares it only under _GNU_SOURCE.
 #define _GNU_SOURCE
-#include "CLiburing.h"
+#include "CLinuxShim.h"
 
 #include <sys/socket.h>
 

@@ -1,4 +1,3 @@
-import IOUring
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -17,8 +16,8 @@ final class WorkerContext: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let listener: Int32
-    /// An eventfd the server writes to ask the worker to stop.
-    let wakeFD: Int32
+    /// How the server (and other threads) wake the worker.
+    let signal: WorkerSignal
     /// The server's offload pool, shared by its workers.
     let pool: OffloadPool?
     let logger: Logger
@@ -26,14 +25,14 @@ final class WorkerContext: Sendable {
     private let failure = Mutex<String?>(nil)
 
     init(
-        index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, wakeFD: Int32,
+        index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
         pool: OffloadPool?, logger: Logger
     ) {
         self.index = index
         self.configuration = configuration
         self.router = router
         self.listener = listener
-        self.wakeFD = wakeFD
+        self.signal = signal
         self.pool = pool
         self.logger = logger
     }
@@ -47,7 +46,7 @@ final class WorkerContext: Sendable {
     }
 }
 
-/// One thread, one ring, one listener.
+/// One thread, one loop, one listener.
 struct Worker {
     let context: WorkerContext
     let thread: pthread_t
@@ -76,16 +75,16 @@ struct Worker {
             if result != 0 { context.logger.warning("cannot pin worker \(context.index) to CPU \(cpu): errno \(-result)") }
         }
         switch configuration.engine {
-        case .uring, .auto: run(IOUringEngine.self, context)  // the server resolves .auto first
-        case .epoll: run(EpollEngine.self, context)
+        case .uring, .auto: run(IOUringBackend.self, context)  // the server resolves .auto first
+        case .epoll: run(EpollBackend.self, context)
         }
     }
 
-    private static func run<E: Engine & ~Copyable>(_ engine: E.Type, _ context: WorkerContext) {
+    private static func run<B: Backend & ~Copyable>(_ backend: B.Type, _ context: WorkerContext) {
         do {
-            var engine = try E(context: context)
+            var loop = try WorkerLoop<B>(context: context)
             context.report(.running)
-            engine.run()
+            loop.run()
         } catch {
             context.report(.failed, reason: "\(error)")
             return
@@ -95,8 +94,7 @@ struct Worker {
 
     /// Asks the worker to stop and waits for its thread.
     func stopAndJoin() {
-        var one: UInt64 = 1
-        _ = write(context.wakeFD, &one, 8)
+        context.signal.requestStop()
         pthread_join(thread, nil)
     }
 }

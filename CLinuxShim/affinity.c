@@ -1,6 +1,6 @@
 // CPU affinity helpers: the CPU_* macros do not import into Swift.
 #define _GNU_SOURCE
-#include "CLiburing.h"
+#include "CLinuxShim.h"
 
 #include <errno.h>
 #include <pthread.h>

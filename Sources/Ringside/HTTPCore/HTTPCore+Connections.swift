@@ -1,0 +1,93 @@
+/// What the loop tells the HTTP core about its connections, and what the
+/// core wants done with each next.
+extension HTTPCore {
+    /// What a connection needs from the kernel after a turn.
+    enum NextStep {
+        /// Keep it open, reading or not.
+        case serve(receiving: Bool)
+        /// Every answer is out: shut the write side, read on (it lingers now).
+        case halfClose
+        /// Close it.
+        case close
+    }
+
+    /// Takes a slot for an accepted socket, or nil when the table is full.
+    mutating func open(fd: Int32) -> Int? {
+        guard let slot = connections.open(fd: fd) else { return nil }
+        connections.markDirty(slot)  // starts its idle timer and its receive
+        return slot
+    }
+
+    /// The peer finished sending (EOF): answer what it asked, then close.
+    mutating func peerFinished(_ slot: Int) {
+        let connection = connections[slot]
+        if connection.pointee.phase == .lingering {
+            connection.pointee.abort()  // what lingering waited for
+        } else {
+            connection.pointee.finishAfterFlush()
+        }
+        connections.markDirty(slot)
+    }
+
+    /// The socket failed (reset, broken pipe): drop what is queued and close.
+    mutating func failed(_ slot: Int) {
+        connections[slot].pointee.abort()
+        connections.markDirty(slot)
+    }
+
+    /// A send wrote `count` bytes of `slot`'s queue.
+    mutating func sent(_ slot: Int, _ count: Int) {
+        let connection = connections[slot]
+        queues.consume(slot, count)
+        if count > 0 { connection.pointee.progressed = true }
+        connections.markDirty(slot)
+        if let stream = connection.pointee.stream {
+            pump(slot, stream)
+        } else if connection.pointee.isPaused && !queues.isFull(slot) {
+            connection.pointee.unpause()
+            processSpill(slot)
+        }
+    }
+
+    /// Whether `slot` has bytes to send now.
+    @inline(__always)
+    func hasOutput(_ slot: Int) -> Bool {
+        queues.count(slot) > 0 && connections[slot].pointee.phase != .closing
+    }
+
+    /// Decides what `slot` needs after this turn, moving a finished
+    /// connection on to lingering or closing.
+    mutating func nextStep(_ slot: Int) -> NextStep {
+        let connection = connections[slot]
+        switch connection.pointee.phase {
+        case .serving:
+            return .serve(receiving: connection.pointee.wantsInput)
+        case .finishing:
+            guard queues.count(slot) == 0 && !connection.pointee.isWaiting else { return .serve(receiving: false) }
+            if connection.pointee.lingersAfter {
+                connection.pointee.startLingering()
+                return .halfClose
+            }
+            connection.pointee.abort()
+            return .close
+        case .lingering:
+            return .serve(receiving: true)
+        case .closing, .free:
+            return .close
+        }
+    }
+
+    /// The backend closed `slot`'s socket: the slot and its queue are free.
+    mutating func release(_ slot: Int) {
+        queues.clear(slot)
+        connections.free(slot)
+    }
+
+    /// Shutdown: every connection finishes what is queued, reads nothing more, and closes.
+    mutating func closeAllAfterFlush() {
+        for slot in 0..<connections.capacity where connections[slot].pointee.isOpen {
+            connections[slot].pointee.finishAfterFlush()
+            connections.markDirty(slot)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// Which timeout guards a connection, given its state, and for how long.
+///
+/// One timer per connection at a time, on the worker's wheel: a change of
+/// timer restarts the clock, and so does progress while sending or reading a
+/// body, but not more bytes of an unfinished head (a slow-drip client).
+struct TimeoutPolicy {
+    let timeouts: ServerConfiguration.Timeouts
+
+    /// The timer `connection` needs while `queued` responses wait to be sent.
+    @inline(__always)
+    func timer(for connection: Connection, queued: Int) -> Connection.Timer {
+        switch connection.phase {
+        case .free, .closing:
+            return .none
+        case .lingering:
+            return .linger
+        case .serving, .finishing:
+            if queued > 0 { return .send }
+            if connection.isWaiting {
+                // A stream's progress is guarded by the send timeout once it has queued output.
+                return connection.stream == nil ? .handler : .none
+            }
+            if case .none = connection.body {} else { return .body }
+            if connection.spillCount > 0 { return .header }
+            return connection.phase == .serving ? .idle : .none
+        }
+    }
+
+    /// How long `timer` runs, in whole seconds; nil for `.none`.
+    @inline(__always)
+    func seconds(_ timer: Connection.Timer) -> Int? {
+        switch timer {
+        case .none: nil
+        case .idle: timeouts.idle
+        case .header: timeouts.header
+        case .body: timeouts.body
+        case .send: timeouts.send
+        case .handler: timeouts.handler
+        case .linger: timeouts.linger
+        }
+    }
+}
