@@ -113,7 +113,7 @@ LINT_VENV = .venv-lint
 SYSTEM_PYTHON ?= /usr/bin/python3
 VERSION = $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/Ringside/Version.swift)
 
-.PHONY: lint-deploy check-seccomp image
+.PHONY: lint-deploy check-seccomp image image-smoke
 
 $(LINT_VENV)/.installed:
 	@dpkg -s python3-venv >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
@@ -140,3 +140,8 @@ image: deps
 	rm -rf .build-image && mkdir -p .build-image
 	cp .build-static/release/ringside .build-image/ringside && strip --strip-debug .build-image/ringside
 	podman build -f deploy/Dockerfile.scratch -t localhost/ringside:$(VERSION)-scratch .build-image
+
+# The image's binary run from the image's files (chroot, /proc added; root needed),
+# where containers cannot run, as on the development machine.
+image-smoke: image
+	deploy/image-smoke localhost/ringside:$(VERSION)-scratch

@@ -14,7 +14,7 @@ form that Docker, containerd and CRI-O all read the same way:
   capabilities), the kernel is taken to be >= 6.0, and only x86-64 and arm64
   (with their 32-bit modes) are kept, as a flat `architectures` list.
 - io_uring_setup, io_uring_enter and io_uring_register are allowed: Docker's
-  default has blocked them since Docker 25 and containerd's since 1.7.
+  default has blocked them since Docker 25 and containerd's since 2.0.
 """
 
 import json
