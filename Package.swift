@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer"],
+            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "Ringside"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Ringside
 
 @main
 struct RingsideCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ringside",
         abstract: "A fast HTTP/1.1 server on io_uring.",
+        version: RingsideVersion.current,
         subcommands: [Serve.self],
         defaultSubcommand: Serve.self)
 }

@@ -15,21 +15,13 @@ struct StartupCheckTests {
     func ioUringBlocked() throws {
         let ringside = try ServerProcess.binaryPath()
         let launcher = try Self.launcherPath()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = [ringside, "serve", "--host", "127.0.0.1", "--port", "0", "--engine", "uring"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let errorText = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let outputText = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let result = try runCommand(
+            launcher, [ringside, "serve", "--host", "127.0.0.1", "--port", "0", "--engine", "uring"])
+        let errorText = result.stderr
 
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 1)
-        #expect(!outputText.contains("Listening on"))
+        #expect(result.reason == .exit)
+        #expect(result.status == 1)
+        #expect(!result.stdout.contains("Listening on"))
         let lines = errorText.split(separator: "\n")
         #expect(lines.count == 1, "expected one line, got:\n\(errorText)")
         #expect(errorText.contains("io_uring is blocked for this process (EPERM)"), "\(errorText)")
