@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // No FoundationURL trait: the server does not need Foundation's URL.
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // C shim over the system liburing (Debian liburing-dev 2.3): io_uring alone.
@@ -40,6 +41,7 @@ let package = Package(
                 "IOUring", "HTTP1", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -50,6 +52,7 @@ let package = Package(
                 "Ringside", "HTTP1",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/ringside",
             resources: [.embedInCode("Resources/avatar.json")],
@@ -65,7 +68,14 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         // Internals of the library that no socket test can pin down (timer wheel).
-        .testTarget(name: "RingsideUnitTests", dependencies: ["Ringside"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RingsideUnitTests",
+            dependencies: [
+                "Ringside",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         // Counts malloc calls made on threads that opt in; linked only into the probe.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs a worker in-process and counts its allocations over 10,000 requests.

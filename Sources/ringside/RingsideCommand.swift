@@ -2,7 +2,7 @@ import ArgumentParser
 import Ringside
 
 @main
-struct RingsideCommand: ParsableCommand {
+struct RingsideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ringside",
         abstract: "A fast HTTP/1.1 server on io_uring.",

@@ -2,11 +2,12 @@ import ArgumentParser
 import HTTP1
 import Logging
 import Ringside
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the demo routes (/v1/avatar).")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
@@ -33,7 +34,16 @@ struct Serve: ParsableCommand {
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
-    func run() throws {
+    @Option(help: "On SIGTERM: seconds the server keeps serving (readiness failing) before it drains.")
+    var shutdownDelay = 0
+
+    @Option(help: "Liveness check path ('' for none).")
+    var livenessPath = "/healthz"
+
+    @Option(help: "Readiness check path, 503 once shutdown begins ('' for none).")
+    var readinessPath = "/readyz"
+
+    func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
@@ -45,19 +55,31 @@ struct Serve: ParsableCommand {
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
-                linger: timeouts.lingerTimeout))
-        let server = Server(configuration: configuration, router: DemoRoutes.router())
+                linger: timeouts.lingerTimeout),
+            shutdownDelay: shutdownDelay,
+            livenessPath: livenessPath.isEmpty ? nil : livenessPath,
+            readinessPath: readinessPath.isEmpty ? nil : readinessPath)
+        let logger = Logger(label: "ringside")
+        let server = Server(configuration: configuration, router: DemoRoutes.router(), logger: logger)
+        let boundPort: Int
         do {
-            try server.run { boundPort in
-                print("Listening on http://\(displayHost):\(boundPort)")
-                fflush(nil)  // tests and scripts wait for this line
-            }
+            // Started here, so a start-up failure is one line and no service-group log.
+            boundPort = try server.start()
         } catch {
             // One line, no usage text: this is not a command-line mistake.
             let line = Array("ringside: \(error)\n".utf8)
             _ = write(2, line, line.count)
             throw ExitCode.failure
         }
+        // SIGTERM and SIGINT start a graceful shutdown (see `Server`).
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        async let running: Void = group.run()
+        // Tests and scripts stop the server as soon as this line is out: only
+        // once the group's signal handling is in place.
+        SignalDisposition.waitUntilHandled([SIGTERM, SIGINT])
+        print("Listening on http://\(displayHost):\(boundPort)")
+        fflush(nil)
+        try await running
     }
 
     private var displayHost: String { host.contains(":") ? "[\(host)]" : host }

@@ -151,12 +151,9 @@ if let threads = option("--offload-threads").flatMap(Int.init) { configuration.o
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
-// The async `run`, from an async function (top-level code would pick the blocking one).
-func serve(_ configuration: ServerConfiguration, _ router: Router) async throws {
-    let host = configuration.host
-    try await Server(configuration: configuration, router: router).run { port in
-        print("Listening on http://\(host):\(port)")
-        fflush(nil)
-    }
+// Blocking, with its own SIGTERM/SIGINT handling (`ringside serve` runs as a service instead).
+let host = configuration.host
+try Server(configuration: configuration, router: router).run { port in
+    print("Listening on http://\(host):\(port)")
+    fflush(nil)
 }
-try await serve(configuration, router)

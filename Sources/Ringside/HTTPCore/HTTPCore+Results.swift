@@ -49,7 +49,9 @@ extension HTTPCore {
         guard connection.pointee.isWaiting else { return }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
-        respond(slot, response, connection.pointee.waitingFraming)
+        var framing = connection.pointee.waitingFraming
+        if draining { framing.variant = .close }
+        respond(slot, response, framing)
         resumeReading(slot)
     }
 

@@ -20,13 +20,15 @@ final class WorkerContext: Sendable {
     let signal: WorkerSignal
     /// The server's offload pool, shared by its workers.
     let pool: OffloadPool?
+    /// Whether the server is ready (its readiness check's answer).
+    let readiness: Readiness
     let logger: Logger
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
-        pool: OffloadPool?, logger: Logger
+        pool: OffloadPool?, readiness: Readiness, logger: Logger
     ) {
         self.index = index
         self.configuration = configuration
@@ -34,6 +36,7 @@ final class WorkerContext: Sendable {
         self.listener = listener
         self.signal = signal
         self.pool = pool
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -47,7 +50,7 @@ final class WorkerContext: Sendable {
 }
 
 /// One thread, one loop, one listener.
-struct Worker {
+struct Worker: Sendable {
     let context: WorkerContext
     let thread: pthread_t
 
@@ -92,9 +95,9 @@ struct Worker {
         context.report(.finished)
     }
 
-    /// Asks the worker to stop and waits for its thread.
-    func stopAndJoin() {
-        context.signal.requestStop()
-        pthread_join(thread, nil)
-    }
+    /// Asks the worker to stop: it drains and exits.
+    func signal() { context.signal.requestStop() }
+
+    /// Waits for the worker's thread to end.
+    func join() { pthread_join(thread, nil) }
 }

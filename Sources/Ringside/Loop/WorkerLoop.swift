@@ -25,8 +25,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     private var taskEvents: [WorkerRuntime.Event] = []
     private let signal: WorkerSignal
     let logger: Logger
-    /// The wall-clock second of the last tick.
-    private var second: Int
+    private var clock = LoopClock()
     private(set) var stopping = false
     /// Ticks left for connections to finish once stopping (-1: time is up).
     private var drainTicksLeft = 0
@@ -39,13 +38,12 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
             slotCapacity: configuration.maxConnectionsPerWorker, logger: context.logger))
-        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime)
+        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness)
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
         signal = context.signal
         logger = context.logger
         drainTimeout = configuration.timeouts.drain
-        second = WallClock.seconds
     }
 
     /// Serves until the server asks the worker to stop, then drains and returns.
@@ -57,11 +55,9 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             while let event = backend.nextEvent() {
                 handle(event)
             }
-            let seconds = WallClock.seconds
-            if seconds != second {
-                second = seconds
-                tick()
-            }
+            let ticks = clock.advance()
+            if ticks.date { core.refreshDate(wallSeconds: clock.wallSecond) }
+            if ticks.timeouts { tick() }
             core.runTasks(into: &taskEvents)
             flushDirty()
         }
@@ -75,14 +71,14 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         accept.closeParked()
     }
 
-    /// How long the backend may wait: not past the next whole second (dates
-    /// flip when the second does) nor the next worker-clock sleep; not at
-    /// all while tasks are ready to run.
+    /// How long the backend may wait: not past the next second (timeouts, and
+    /// dates that flip when the wall second does) nor the next worker-clock
+    /// sleep; not at all while tasks are ready to run.
     private func waitTimeout() -> Int64 {
         if core.runtime.hasWork { return 0 }
-        let untilSecond = 1_000_000_000 - Int64(WallClock.now().tv_nsec)
-        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return untilSecond }
-        return min(untilSecond, max(timer, 1000))
+        let untilTick = clock.nanosecondsUntilNextTick
+        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return untilTick }
+        return min(untilTick, max(timer, 1000))
     }
 
     // MARK: Events, one line per kind
@@ -111,19 +107,20 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         }
     }
 
-    /// Once a second.
+    /// Once a (monotonic) second.
     private mutating func tick() {
-        core.tick()
+        core.tick(now: clock.monotonicSecond)
         if stopping { drainTicksLeft -= 1 }
         accept.tick()
     }
 
-    /// Stop accepting, finish what is queued, close every connection.
+    /// Stop accepting; answer what is in flight, each with `connection: close`;
+    /// close idle connections (see `HTTPCore.beginDrain`).
     private mutating func stop() {
         guard !stopping else { return }
         stopping = true
         drainTicksLeft = drainTimeout
-        core.closeAllAfterFlush()
+        core.beginDrain()
         while let fd = accept.unpark() { backend.discard(fd) }
     }
 }
