@@ -274,6 +274,47 @@ def _read_until_eof(sock, timeout):
         chunks.append(data)
 
 
+PIPELINED = 16  # bench/pipeline.lua's depth
+
+
+def _read_responses(sock, count, timeout):
+    """Reads `count` responses (framed by content-length); returns their (status, body) pairs."""
+    sock.settimeout(timeout)
+    data, answers = b"", []
+    while len(answers) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            head = data[:end].decode("latin-1").split("\r\n")
+            fields = dict(line.split(":", 1) for line in head[1:] if ":" in line)
+            length = int({k.strip().lower(): v for k, v in fields.items()}.get("content-length", 0))
+            if len(data) >= end + 4 + length:
+                answers.append((int(head[0].split()[1]), data[end + 4:end + 4 + length]))
+                data = data[end + 4 + length:]
+                continue
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return answers
+
+
+def _check_answers(port, writes, count, what):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        for index, chunk in enumerate(writes):
+            if index:
+                time.sleep(0.05)  # a separate segment, read separately
+            s.sendall(chunk)
+        answers = _read_responses(s, count, 5)
+    if len(answers) != count:
+        return [f"{what}: {len(answers)} answers, expected {count}"]
+    if any(status != 200 or body != _fixture() for status, body in answers):
+        return [f"{what}: an answer is not 200 with the fixture"]
+    return []
+
+
 def _process_tree(pid):
     """(threads of pid, pids of its children)."""
     threads = len(os.listdir(f"/proc/{pid}/task"))
@@ -355,7 +396,13 @@ def check(peer, port, info=None) -> list[str]:
                     if l.lower().startswith("connection:")]
         info["close_header"] = conn_hdr[0] if conn_hdr else None  # hyper 0.14 sends none
 
-        # 4: SIGTERM, with one idle keep-alive connection still open.
+        # 4, 5: what the pipelined scenario sends (16 requests in one write) gets 16
+        # answers; a request split over two writes gets its answer.
+        request = b"GET /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        problems += _check_answers(port, [request * PIPELINED], PIPELINED, f"{PIPELINED} pipelined")
+        problems += _check_answers(port, [request[:7], request[7:]], 1, "a request in two writes")
+
+        # 6: SIGTERM, with one idle keep-alive connection still open.
         t1 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         try:
