@@ -54,7 +54,8 @@ static void build(struct response *r, const char *status, const char *engine,
 	r->date_at = (size_t)(strstr(head, "\r\ndate: ") - head) + 8;
 }
 
-void pc_responses_init(const char *fixture_path, const char *engine)
+/* Builds the three prebuilt responses from the fixture; exits on failure. */
+static void responses_init(const char *fixture_path, const char *engine)
 {
 	FILE *f = fopen(fixture_path, "rb");
 	if (!f)
@@ -211,21 +212,30 @@ void pc_reset(struct pc_http *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int pc_setup(int argc, char **argv, int *port, const char **fixture)
+static void on_term(int sig)
 {
+	(void)sig;
+	_exit(0);
+}
+
+int pc_setup(int argc, char **argv, const char *engine, int *port)
+{
+	const char *fixture = NULL;
 	*port = 0;
-	*fixture = NULL;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--port") == 0)
 			*port = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--fixture") == 0)
-			*fixture = argv[i + 1];
+			fixture = argv[i + 1];
 	}
-	if (*port <= 0 || *port > 65535 || !*fixture || argc % 2 == 0) {
+	if (*port <= 0 || *port > 65535 || !fixture || argc % 2 == 0) {
 		fprintf(stderr, "usage: %s --port N --fixture PATH\n", argv[0]);
 		exit(2);
 	}
+	responses_init(fixture, engine);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
 	struct rlimit limit;
 	if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
 		die("getrlimit");

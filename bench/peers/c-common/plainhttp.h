@@ -62,9 +62,6 @@ struct pc_http {
 	char *carry;          /* a head split across reads; malloc'd on first need */
 };
 
-/* Builds the three prebuilt responses from the fixture; exits on failure. */
-void pc_responses_init(const char *fixture_path, const char *engine);
-
 /* Rewrites the date in every prebuilt response when the second has changed. */
 void pc_refresh_date(void);
 
@@ -95,10 +92,12 @@ void pc_sent(struct pc_http *h, size_t bytes);
 void pc_reset(struct pc_http *h);
 
 /*
- * Parses `--port N --fixture PATH` (both required), raises the descriptor
- * limit to its hard maximum (returned), and ignores SIGPIPE.
+ * The start of both peers: parses `--port N --fixture PATH` (both required),
+ * builds the responses with `engine` as the engine field's value, raises the
+ * descriptor limit to its hard maximum (returned), ignores SIGPIPE, and makes
+ * SIGTERM and SIGINT exit at once with status 0.
  */
-int pc_setup(int argc, char **argv, int *port, const char **fixture);
+int pc_setup(int argc, char **argv, const char *engine, int *port);
 
 /*
  * A listening TCP socket on 127.0.0.1:port (SO_REUSEADDR, TCP_NODELAY

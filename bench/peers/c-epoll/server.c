@@ -33,7 +33,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,20 +160,10 @@ static void on_listener(void)
 	}
 }
 
-static void on_term(int sig)
-{
-	(void)sig;
-	_exit(0);
-}
-
 int main(int argc, char **argv)
 {
 	int port;
-	const char *fixture;
-	int max_fds = pc_setup(argc, argv, &port, &fixture);
-	pc_responses_init(fixture, "epoll(7)");
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
+	int max_fds = pc_setup(argc, argv, "epoll(7)", &port);
 
 	conns = calloc((size_t)max_fds, sizeof(*conns)); /* untouched pages cost no memory */
 	if (!conns)

@@ -40,7 +40,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <liburing.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,20 +322,10 @@ static void on_send(struct io_uring_cqe *cqe)
 	mark_dirty(ud_fd(cqe->user_data), c);
 }
 
-static void on_term(int sig)
-{
-	(void)sig;
-	_exit(0);
-}
-
 int main(int argc, char **argv)
 {
 	int port;
-	const char *fixture;
-	int max_fds = pc_setup(argc, argv, &port, &fixture);
-	pc_responses_init(fixture, "liburing");
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
+	int max_fds = pc_setup(argc, argv, "liburing", &port);
 
 	conns = calloc((size_t)max_fds, sizeof(*conns)); /* untouched pages cost no memory */
 	dirty = calloc((size_t)max_fds, sizeof(*dirty));
