@@ -196,7 +196,7 @@ static void mark_dirty(int fd, struct conn *c)
 static struct conn *conn_of(uint64_t u)
 {
 	struct conn *c = &conns[ud_fd(u)];
-	return c->open && c->generation == (ud_generation(u)) ? c : NULL;
+	return c->open && (c->generation & 0xffffff) == ud_generation(u) ? c : NULL;
 }
 
 static void send_output(int fd, struct conn *c)
