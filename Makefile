@@ -7,7 +7,7 @@ PORT ?= 3000
 APT_PACKAGES = liburing-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-asan docs bench handlers compare flamegraph clean
+.PHONY: deps bench-deps build release run test test-asan docs bench handlers compare scale flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -66,9 +66,13 @@ bench: bench-deps
 handlers: bench-deps
 	bench/handlers
 
-# Ringside io_uring vs epoll vs nginx vs Hummingbird 2 vs hyper; table and chart.
+# Ringside io_uring vs epoll vs plain C vs nginx vs Hummingbird 2 vs hyper; table and chart.
 compare: bench-deps
 	bench/compare
+
+# N workers on N cores (static binary), wrk on the others.
+scale: bench-deps
+	bench/scale
 
 # perf flamegraph of one engine under load: make flamegraph ENGINE=epoll
 ENGINE ?= uring
@@ -76,7 +80,7 @@ flamegraph: bench-deps
 	bench/flamegraph --engine $(ENGINE)
 
 clean:
-	rm -rf .build .build-asan
+	rm -rf .build .build-asan .build-static
 
 # libFuzzer targets in Fuzz/: not SwiftPM targets (a fuzzer has no main), so they are built with
 # swiftc straight from Sources/HTTP1 into one module, under the fuzzer and AddressSanitizer.
