@@ -27,6 +27,12 @@ let package = Package(
             path: "CLiburing",
             linkerSettings: [.linkedLibrary("uring")]
         ),
+        // C shim over the system libsodium (Debian libsodium-dev): argon2id and SHA-256.
+        .target(
+            name: "CSodium",
+            path: "CSodium",
+            linkerSettings: [.linkedLibrary("sodium")]
+        ),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -41,16 +47,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The routes `ringside serve` answers, one file per workload, written
+        // against Ringside's public API only (worked examples).
+        .target(
+            name: "Workloads",
+            dependencies: ["Ringside", "CSodium"],
+            resources: [.embedInCode("Resources/avatar.json")],
+            swiftSettings: swiftSettings
+        ),
         // The `ringside` command (module RingsideCLI, so it cannot clash with Ringside).
         .executableTarget(
             name: "RingsideCLI",
             dependencies: [
-                "Ringside", "HTTP1",
+                "Ringside", "HTTP1", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/ringside",
-            resources: [.embedInCode("Resources/avatar.json")],
             swiftSettings: swiftSettings
         ),
         // The service the README shows: static, sync, async and offloaded routes.
@@ -64,6 +77,8 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         // Internals of the library that no socket test can pin down (timer wheel).
         .testTarget(name: "RingsideUnitTests", dependencies: ["Ringside"], swiftSettings: swiftSettings),
+        // The workloads' logic without sockets: lockout table, users file, /data's work.
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads"], swiftSettings: swiftSettings),
         // Counts malloc calls made on threads that opt in; linked only into the probe.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs a worker in-process and counts its allocations over 10,000 requests.

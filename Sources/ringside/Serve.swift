@@ -2,12 +2,13 @@ import ArgumentParser
 import HTTP1
 import Logging
 import Ringside
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the demo routes (/v1/avatar).")
+    static let configuration = CommandConfiguration(abstract: "Serve the workloads: /v1/avatar, /ping/, /data, /v1/login and the /demo routes.")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
     var host = "0.0.0.0"
@@ -33,8 +34,12 @@ struct Serve: ParsableCommand {
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
+    @OptionGroup(title: "Workloads and the offload pool")
+    var workloads: WorkloadOptions
+
     func run() throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let (router, notices) = makeRouter()
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
             maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
@@ -44,19 +49,51 @@ struct Serve: ParsableCommand {
             maxBodyBytes: limits.maxBody,
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
-                send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout))
-        let server = Server(configuration: configuration, router: DemoRoutes.router())
+                send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout),
+            offloadThreads: workloads.offloadThreads ?? ServerConfiguration.availableCPUs,
+            offloadQueueDepth: workloads.offloadQueue)
+        let server = Server(configuration: configuration, router: router)
         do {
             try server.run { boundPort in
+                // Logged once serving, so a failed start stays one line.
+                let logger = Logger(label: "ringside")
+                for (level, notice) in notices { logger.log(level: level, "\(notice)") }
                 print("Listening on http://\(displayHost):\(boundPort)")
                 fflush(nil)  // tests and scripts wait for this line
             }
         } catch {
-            // One line, no usage text: this is not a command-line mistake.
-            let line = Array("ringside: \(error)\n".utf8)
-            _ = write(2, line, line.count)
-            throw ExitCode.failure
+            fail("\(error)")  // one line, no usage text: this is not a command-line mistake
         }
+    }
+
+    /// The routes of every workload, and what to log about them once serving.
+    private func makeRouter() -> (Router, [(Logger.Level, String)]) {
+        var notices: [(Logger.Level, String)] = []
+        let users: UserDirectory
+        if let path = workloads.users {
+            do {
+                users = try UserDirectory(contentsOfFile: path)
+            } catch {
+                fail("users file \(path): \(error)")
+            }
+        } else {
+            users = .demo
+            notices.append((.warning, "no --users file: /v1/login accepts the demo user herbert with password \"password\""))
+        }
+        let login: Login
+        do {
+            login = try Login(users: users, policy: workloads.lockoutPolicy)
+        } catch {
+            fail("users file \(workloads.users ?? ""): \(error)")
+        }
+        let data = DataWork(iterations: workloads.dataWork)
+        let milliseconds = Double((DataWork.measureIteration() * data.iterations) / .microseconds(1)) / 1000
+        notices.append((.info, "/data: \(data.iterations) SHA-256 iterations per request, \(milliseconds) ms of CPU here"))
+        let avatar = Avatar()
+        let router = Router(workloads: [
+            avatar, Demo(avatar: avatar), Ping(delay: .milliseconds(workloads.pingDelay)), data, login,
+        ])
+        return (router, notices)
     }
 
     private var displayHost: String { host.contains(":") ? "[\(host)]" : host }
