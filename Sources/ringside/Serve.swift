@@ -87,7 +87,7 @@ struct Serve: ParsableCommand {
             fail("users file \(workloads.users ?? ""): \(error)")
         }
         let data = DataWork(iterations: workloads.dataWork)
-        let milliseconds = Double((DataWork.measureIteration() * data.iterations) / .microseconds(1)) / 1000
+        let milliseconds = ((DataWork.measureIteration() * data.iterations) / .microseconds(10)).rounded() / 100
         notices.append((.info, "/data: \(data.iterations) SHA-256 iterations per request, \(milliseconds) ms of CPU here"))
         let avatar = Avatar()
         let router = Router(workloads: [

@@ -5,38 +5,14 @@ import Testing
 import Glibc
 #endif
 
-/// How a `ringside` command that is not a server ended.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs the `ringside` binary with `arguments` and `stdin` (small: it must
-/// fit a pipe's buffer) to its end; stdout and stderr go through files.
+/// Runs the `ringside` binary with `arguments` to its end, `stdin` (from a
+/// temporary file) on its standard input.
 func runRingside(_ arguments: [String], stdin: String = "") throws -> CommandResult {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("ringside-run-\(UUID())").path
-    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: base + ".out")
-        try? FileManager.default.removeItem(atPath: base + ".err")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try ServerProcess.binaryPath())
-    process.arguments = arguments
-    let input = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-    process.standardError = FileHandle(forWritingAtPath: base + ".err")
-    try ServerProcess.withShellSignalState { try process.run() }
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    func read(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-    return CommandResult(
-        status: process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus,
-        stdout: read(base + ".out"), stderr: read(base + ".err"))
+    let input = FileManager.default.temporaryDirectory.appendingPathComponent("ringside-stdin-\(UUID())").path
+    try Data(stdin.utf8).write(to: URL(fileURLWithPath: input))
+    defer { try? FileManager.default.removeItem(atPath: input) }
+    // sh only redirects stdin, then becomes ringside: the status is ringside's.
+    return try runCommand("/bin/sh", ["-c", #"f="$1"; shift; exec "$@" < "$f""#, "sh", input, try ServerProcess.binaryPath()] + arguments)
 }
 
 /// A temporary users file; removed when the value goes away.
