@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 PORT ?= 3000
-APT_PACKAGES = liburing-dev pkg-config iproute2
+APT_PACKAGES = liburing-dev libsodium-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
 .PHONY: deps bench-deps build release run test test-asan docs bench handlers compare scale flamegraph clean

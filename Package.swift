@@ -30,6 +30,12 @@ let package = Package(
         ),
         // The other Linux calls and headers Swift's Glibc module leaves out: epoll, eventfd, accept4, affinity.
         .target(name: "CLinuxShim", path: "CLinuxShim"),
+        // C shim over the system libsodium (Debian libsodium-dev): argon2id and SHA-256.
+        .target(
+            name: "CSodium",
+            path: "CSodium",
+            linkerSettings: [.linkedLibrary("sodium")]
+        ),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -45,17 +51,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The routes `ringside serve` answers, one file per workload, written
+        // against Ringside's public API only (worked examples).
+        .target(
+            name: "Workloads",
+            dependencies: ["Ringside", "CSodium"],
+            resources: [.embedInCode("Resources/avatar.json")],
+            swiftSettings: swiftSettings
+        ),
         // The `ringside` command (module RingsideCLI, so it cannot clash with Ringside).
         .executableTarget(
             name: "RingsideCLI",
             dependencies: [
-                "Ringside", "HTTP1",
+                "Ringside", "HTTP1", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/ringside",
-            resources: [.embedInCode("Resources/avatar.json")],
             swiftSettings: swiftSettings
         ),
         // The service the README shows: static, sync, async and offloaded routes.
@@ -76,6 +89,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        // The workloads' logic without sockets: lockout table, users file, /data's work.
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads"], swiftSettings: swiftSettings),
         // Counts malloc calls made on threads that opt in; linked only into the probe.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs a worker in-process and counts its allocations over 10,000 requests.

@@ -20,7 +20,7 @@ import time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "Sources" / "ringside" / "Resources" / "avatar.json"
+FIXTURE = ROOT / "Sources" / "Workloads" / "Resources" / "avatar.json"
 PIPELINE_SCRIPT = str(ROOT / "bench" / "pipeline.lua")
 
 
@@ -133,10 +133,12 @@ def parse_wrk(output):
     return result
 
 
-def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk"):
+def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk",
+            extra_args=()):
     """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
-    adds server CPU µs per request and RSS."""
+    adds server CPU µs per request and RSS. `extra_args` go to wrk as they are."""
     argv = ["taskset", "-c", str(client_cpu), wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    argv += list(extra_args)
     for header in headers:
         argv += ["-H", header]
     if script:
@@ -274,3 +276,42 @@ def bootstrap(packages=()):
             subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
         os.environ["RINGSIDE_BENCH_VENV"] = "1"
         os.execv(python, [python, *sys.argv])
+
+
+def raise_fd_limit():
+    """Raises this process's soft descriptor limit to the hard one (children inherit it)."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def socket_errors(output):
+    """wrk's socket error counts by kind (connect, read, write, timeout), and non-2xx/3xx answers."""
+    counts = dict.fromkeys(["connect", "read", "write", "timeout"], 0)
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if match:
+        counts = dict(zip(counts, map(int, match.groups())))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    counts["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    return counts
+
+
+def tcp_counters():
+    """Machine-wide TCP counters: PassiveOpens (connections the listeners completed)
+    from /proc/net/snmp, ListenOverflows and ListenDrops from /proc/net/netstat."""
+    counters = {}
+    for path, prefix in (("/proc/net/snmp", "Tcp:"), ("/proc/net/netstat", "TcpExt:")):
+        with open(path) as f:
+            lines = [line.split() for line in f if line.startswith(prefix)]
+        counters.update(zip(lines[0][1:], map(int, lines[1][1:])))
+    return {key: counters[key] for key in ("PassiveOpens", "ListenOverflows", "ListenDrops")}
+
+
+def percentile(values, fraction):
+    """The `fraction` quantile of `values` (nearest rank)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]

@@ -5,7 +5,7 @@ concurrency's global executor), hyper 0.14, and two plain C servers of our own
 
 Each peer serves the same workload as Ringside:
 
-    GET /v1/avatar -> 200, body = Sources/ringside/Resources/avatar.json (3696 bytes)
+    GET /v1/avatar -> 200, body = Sources/Workloads/Resources/avatar.json (3696 bytes)
     headers: content-type: application/json, engine: <peer>, location: /v1/avatar,
              date, content-length: 3696; HTTP/1.1 keep-alive; honours Connection: close
 
@@ -34,7 +34,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent  # repo root
 PEERS_DIR = ROOT / "bench" / "peers"
-FIXTURE = ROOT / "Sources" / "ringside" / "Resources" / "avatar.json"
+FIXTURE = ROOT / "Sources" / "Workloads" / "Resources" / "avatar.json"
 
 NGINX_TEMPLATE = PEERS_DIR / "nginx" / "nginx.conf"
 HB_PACKAGE = PEERS_DIR / "hummingbird-peer"

@@ -7,6 +7,6 @@ struct RingsideCommand: AsyncParsableCommand {
         commandName: "ringside",
         abstract: "A fast HTTP/1.1 server on io_uring.",
         version: RingsideVersion.current,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, HashPassword.self],
         defaultSubcommand: Serve.self)
 }

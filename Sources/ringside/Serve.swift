@@ -3,12 +3,13 @@ import HTTP1
 import Logging
 import Ringside
 import ServiceLifecycle
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the demo routes (/v1/avatar).")
+    static let configuration = CommandConfiguration(abstract: "Serve the workloads: /v1/avatar, /ping/, /data, /v1/login and the /demo routes.")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
     var host = "0.0.0.0"
@@ -43,8 +44,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Readiness check path, 503 once shutdown begins ('' for none).")
     var readinessPath = "/readyz"
 
+    @OptionGroup(title: "Workloads and the offload pool")
+    var workloads: WorkloadOptions
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let (router, notices) = makeRouter()
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
             maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
@@ -56,20 +61,19 @@ struct Serve: AsyncParsableCommand {
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
                 linger: timeouts.lingerTimeout),
+            offloadThreads: workloads.offloadThreads ?? ServerConfiguration.availableCPUs,
+            offloadQueueDepth: workloads.offloadQueue,
             shutdownDelay: shutdownDelay,
             livenessPath: livenessPath.isEmpty ? nil : livenessPath,
             readinessPath: readinessPath.isEmpty ? nil : readinessPath)
         let logger = Logger(label: "ringside")
-        let server = Server(configuration: configuration, router: DemoRoutes.router(), logger: logger)
+        let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int
         do {
             // Started here, so a start-up failure is one line and no service-group log.
             boundPort = try server.start()
         } catch {
-            // One line, no usage text: this is not a command-line mistake.
-            let line = Array("ringside: \(error)\n".utf8)
-            _ = write(2, line, line.count)
-            throw ExitCode.failure
+            fail("\(error)")  // one line, no usage text: this is not a command-line mistake
         }
         // SIGTERM and SIGINT start a graceful shutdown (see `Server`).
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -77,9 +81,41 @@ struct Serve: AsyncParsableCommand {
         // Tests and scripts stop the server as soon as this line is out: only
         // once the group's signal handling is in place.
         SignalDisposition.waitUntilHandled([SIGTERM, SIGINT])
+        // Logged once serving, so a failed start stays one line.
+        for (level, notice) in notices { logger.log(level: level, "\(notice)") }
         print("Listening on http://\(displayHost):\(boundPort)")
         fflush(nil)
         try await running
+    }
+
+    /// The routes of every workload, and what to log about them once serving.
+    private func makeRouter() -> (Router, [(Logger.Level, String)]) {
+        var notices: [(Logger.Level, String)] = []
+        let users: UserDirectory
+        if let path = workloads.users {
+            do {
+                users = try UserDirectory(contentsOfFile: path)
+            } catch {
+                fail("users file \(path): \(error)")
+            }
+        } else {
+            users = .demo
+            notices.append((.warning, "no --users file: /v1/login accepts the demo user herbert with password \"password\""))
+        }
+        let login: Login
+        do {
+            login = try Login(users: users, policy: workloads.lockoutPolicy)
+        } catch {
+            fail("users file \(workloads.users ?? ""): \(error)")
+        }
+        let data = DataWork(iterations: workloads.dataWork)
+        let milliseconds = ((DataWork.measureIteration() * data.iterations) / .microseconds(10)).rounded() / 100
+        notices.append((.info, "/data: \(data.iterations) SHA-256 iterations per request, \(milliseconds) ms of CPU here"))
+        let avatar = Avatar()
+        let router = Router(workloads: [
+            avatar, Demo(avatar: avatar), Ping(delay: .milliseconds(workloads.pingDelay)), data, login,
+        ])
+        return (router, notices)
     }
 
     private var displayHost: String { host.contains(":") ? "[\(host)]" : host }

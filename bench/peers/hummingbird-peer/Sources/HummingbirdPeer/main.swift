@@ -28,7 +28,7 @@ var port = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 0
 var fixturePath = URL(fileURLWithPath: #filePath)  // .../bench/peers/hummingbird-peer/Sources/HummingbirdPeer/main.swift
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Sources/ringside/Resources/avatar.json").path
+    .appendingPathComponent("Sources/Workloads/Resources/avatar.json").path
 var nioExecutor = false
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
