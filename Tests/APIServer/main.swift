@@ -45,6 +45,8 @@ func busy(milliseconds: Int) {
 
 /// Handlers cancelled because their client left (see /async/cancellable).
 let cancelledHandlers = Atomic<Int>(0)
+/// Offloaded work that ran (see /offload and /offload/explicit).
+let offloadedRuns = Atomic<Int>(0)
 var router = Router()
 let hello = router.prebuild(StaticResponse(contentType: "text/plain", body: "prebuilt from a handler"))
 
@@ -120,17 +122,20 @@ router.get("/async/throw") { _ in
     throw Boom()
 }
 router.get("/offload", offload: true) { request in
+    offloadedRuns.add(1, ordering: .relaxed)
     busy(milliseconds: Int(request.queryItem("ms") ?? "") ?? 1)
     return Response(text: "offloaded")
 }
 router.get("/offload/explicit") { request in
     let milliseconds = Int(request.queryItem("ms") ?? "") ?? 1
     let value = try await offload {
+        offloadedRuns.add(1, ordering: .relaxed)
         busy(milliseconds: milliseconds)
         return 42
     }
     return Response(text: "explicit \(value)")
 }
+router.get("/stats/offloaded") { _ in Response(text: "\(offloadedRuns.load(ordering: .relaxed))") }
 router.get("/stream") { request in
     let chunks = Int(request.queryItem("chunks") ?? "") ?? 3
     let size = Int(request.queryItem("size") ?? "") ?? 5

@@ -110,6 +110,7 @@ final class WorkerRuntime: @unchecked Sendable {
     func offload(_ storage: RequestStorage, slot: Int, generation: UInt32, _ handler: @escaping Handler) -> Bool {
         guard let pool else { return false }
         return pool.trySubmit { [self] thread in
+            guard !storage.isAbandoned else { return }  // its client left while it waited
             let response = self.respond(to: storage.request, handler)
             self.post(.respond(slot: slot, generation: generation, response), from: thread)
         }

@@ -49,6 +49,7 @@ extension HTTPCore {
         guard connection.pointee.isWaiting else { return }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
+        connection.pointee.offloaded = nil
         var framing = connection.pointee.waitingFraming
         if draining { framing.variant = .close }
         respond(slot, response, framing)

@@ -33,6 +33,8 @@ extension HTTPCore {
             connection.pointee.endWaiting()
             connection.pointee.task?.cancel()
             connection.pointee.task = nil
+            connection.pointee.offloaded?.abandon()  // still queued: it never runs
+            connection.pointee.offloaded = nil
             connection.pointee.spillCount = 0
             fail(slot, .handlerTimedOut)
             runtime.logger.warning("handler timed out", metadata: ["seconds": "\(timeoutPolicy.timeouts.handler)"])
