@@ -33,10 +33,15 @@ extension HeadScanner {
         if head.versionMinor >= 1, hostCount == 0 { throw .invalid(.badRequest) }
         if hasTransferEncoding {
             // Several Transfer-Encoding lines form one list, so only now is the final coding known.
-            guard codingCount > 0 else { throw .invalid(.badRequest) }
-            guard lastCodingIsChunked, !chunkedBeforeLast else { throw .invalid(.notImplemented) }
+            // Not a final `chunked` applied once: the body's length is unknown (RFC 9112 §6.3, §7.1).
+            guard lastCodingIsChunked, !chunkedBeforeLast else { throw .invalid(.badRequest) }
+            // A coding before it: none but chunked is implemented here (RFC 9112 §6.1).
+            guard codingCount == 1 else { throw .invalid(.notImplemented) }
             head.isChunked = true
         }
+        // A CONNECT request has no content (RFC 9110 §9.3.6): framing fields on one are read
+        // differently by proxies that treat what follows the head as tunnel data.
+        if head.method == .connect, head.contentLength >= 0 || hasTransferEncoding { throw .invalid(.badRequest) }
     }
 
     @inline(__always)
@@ -51,9 +56,10 @@ extension HeadScanner {
         }
     }
 
-    /// 1*DIGIT; repeats must agree; never together with Transfer-Encoding (RFC 9112 §6.3).
+    /// 1*DIGIT, once; never together with Transfer-Encoding (RFC 9112 §6.3). A repeat is refused
+    /// even with the same value, as the RFC allows and the strictest parsers do.
     mutating func noteContentLength(_ start: Int, _ end: Int) throws(ScanStop) {
-        guard start < end, !hasTransferEncoding else { throw .invalid(.badRequest) }
+        guard start < end, !hasTransferEncoding, head.contentLength < 0 else { throw .invalid(.badRequest) }
         var length = 0
         var i = start
         while i < end {
@@ -65,7 +71,6 @@ extension HeadScanner {
             length = sum
             i &+= 1
         }
-        guard head.contentLength < 0 || head.contentLength == length else { throw .invalid(.badRequest) }
         head.contentLength = length
     }
 

@@ -79,13 +79,14 @@ public struct RequestHead: Sendable {
 
 /// Why a request head was rejected; each maps to one response status.
 public enum ParseError: UInt8, Sendable, Error {
-    /// Malformed request line or header field, bad framing headers, missing Host: 400.
+    /// Malformed request line or header field, a line not ended by CRLF, bad framing headers
+    /// (a final coding other than `chunked` included), missing Host: 400.
     case badRequest
     /// Request line longer than the limit: 414.
     case uriTooLong
     /// Header block or header count over the limit: 431.
     case headerFieldsTooLarge
-    /// A `Transfer-Encoding` other than a final `chunked`: 501.
+    /// A transfer coding this parser does not implement before the final `chunked`: 501.
     case notImplemented
     /// HTTP/2 or later in the request line: 505.
     case versionNotSupported

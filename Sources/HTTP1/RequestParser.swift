@@ -43,9 +43,9 @@ public enum RequestParser {
     ) -> Bool {
         // Past the size limit the full scan decides which error to report.
         if count > limits.maxHeaderBytes { return false }
-        // A head ends with a line's LF followed by an empty line: `\n\n` or `\n\r\n`.
-        // Those were not in the first `previousLength` bytes, so one would start at
-        // `previousLength - 2` or later.
+        // A head ends with a line's LF followed by an empty line, `\n\r\n`; `\n\n` is looked for
+        // too, so that a head ended by bare LFs gets its 400 at once. Neither was in the first
+        // `previousLength` bytes, so one would start at `previousLength - 2` or later.
         var i = max(0, previousLength - 2)
         while i < count {
             if p.load(fromByteOffset: i, as: UInt8.self) == ByteClass.lf {
@@ -134,23 +134,25 @@ struct HeadScanner {
         return length
     }
 
-    /// Skips CRLF / LF lines before the request line (RFC 9112 §2.2).
+    /// Skips empty lines (CRLF) before the request line (RFC 9112 §2.2).
     @inline(__always)
     func skipEmptyLines() throws(ScanStop) -> Int {
         var i = 0
         while true {
             guard i < end else { throw outOfBytes }
-            let c = byte(i)
-            if c == ByteClass.lf {
-                i &+= 1
-            } else if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                i &+= 2
-            } else {
-                return i
-            }
+            guard byte(i) == ByteClass.cr else { return i }
+            i = try lineEnd(at: i, stop: end, outOfLine: outOfBytes)
         }
+    }
+
+    /// The CRLF that must end a line at `i`; returns the offset after it. A bare LF, or a CR
+    /// followed by anything but LF, is a 400: a line ends in CRLF only (see the strictness policy).
+    @inline(__always)
+    func lineEnd(at i: Int, stop: Int, outOfLine: ScanStop) throws(ScanStop) -> Int {
+        guard byte(i) == ByteClass.cr else { throw .invalid(.badRequest) }
+        guard i + 1 < stop else { throw outOfLine }
+        guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
+        return i + 2
     }
 
     // MARK: - Request line
@@ -293,7 +295,7 @@ struct HeadScanner {
         return true
     }
 
-    /// Scans `HTTP/` DIGIT [`.` DIGIT] and the line end; returns the offset after the LF.
+    /// Scans `HTTP/` DIGIT [`.` DIGIT] and the CRLF; returns the offset after it.
     @inline(__always)
     mutating func scanVersion(from start: Int, stop: Int, outOfLine: ScanStop) throws(ScanStop) -> Int {
         // The verdict on the version waits for the line end, so `HTTP/2.0x` is a 400 and never
@@ -319,17 +321,13 @@ struct HeadScanner {
             i &+= 1
             guard i < stop else { throw outOfLine }
         }
-        if byte(i) == ByteClass.cr {
-            i &+= 1
-            guard i < stop else { throw outOfLine }
-        }
-        guard byte(i) == ByteClass.lf else { throw .invalid(.badRequest) }
+        let next = try lineEnd(at: i, stop: stop, outOfLine: outOfLine)
         // HTTP/2 and later never use this syntax; the client picked a version we do not speak.
         if major >= 2 { throw .invalid(.versionNotSupported) }
         // HTTP/1.x with x > 1 is answered as HTTP/1.1 (RFC 9110 §2.5); HTTP/0.x and "HTTP/1" are not versions.
         guard major == 1, minor <= 9 else { throw .invalid(.badRequest) }
         head.versionMinor = min(minor, 1)
-        return i + 1
+        return next
     }
 
     // MARK: - Field lines
@@ -341,12 +339,7 @@ struct HeadScanner {
         while true {
             guard i < end else { throw outOfBytes }
             var c = byte(i)
-            if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                return i + 2
-            }
-            if c == ByteClass.lf { return i + 1 }
+            if c == ByteClass.cr { return try lineEnd(at: i, stop: end, outOfLine: outOfBytes) }
 
             // field-name ":" — an obs-fold line or whitespace before the colon fails here.
             let nameStart = i
@@ -369,16 +362,7 @@ struct HeadScanner {
             i = skipValueBytes(from: i, to: end)
             guard i < end else { throw outOfBytes }
             var valueEnd = i
-            c = byte(i)
-            if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                i &+= 2
-            } else if c == ByteClass.lf {
-                i &+= 1
-            } else {
-                throw .invalid(.badRequest)
-            }
+            i = try lineEnd(at: i, stop: end, outOfLine: outOfBytes)
             while valueEnd > valueStart, ByteClass.isOWS(byte(valueEnd - 1)) { valueEnd &-= 1 }
 
             guard head.headerCount < headerCapacity, let headers else {
