@@ -116,6 +116,8 @@ public struct ChunkedDecoder: Sendable {
     var digits: Int = 0
     var extensionBytes: Int = 0
     var trailerBytes: Int = 0
+    /// The rule of the strictness policy the body broke, once `.invalid` was returned.
+    private(set) var brokenRule: StrictnessRule?
     let maxTrailerBytes: Int
     let maxExtensionBytes: Int
 
@@ -155,7 +157,8 @@ public struct ChunkedDecoder: Sendable {
                 while i < n {
                     let d = Self.hexDigit(byte(i))
                     if d < 0 { break }
-                    guard digits < Self.maxSizeDigits, value <= Int.max >> 4 else { return fail() }
+                    guard digits < Self.maxSizeDigits else { return fail(.chunkSizeTooLong) }
+                    guard value <= Int.max >> 4 else { return fail(.chunkSize) }
                     value = value << 4 | d
                     digits &+= 1
                     i &+= 1
@@ -164,8 +167,8 @@ public struct ChunkedDecoder: Sendable {
                     state = .sizeDigits
                     return .needMore(consumed: n)
                 }
-                guard digits > 0 else { return fail() }
                 let c = byte(i)
+                guard digits > 0 else { return fail(at: c, .chunkSize) }
                 if c == ByteClass.cr {
                     state = .sizeLF
                 } else if c == UInt8(ascii: ";") {
@@ -173,9 +176,9 @@ public struct ChunkedDecoder: Sendable {
                 } else if ByteClass.isOWS(c) {
                     state = .sizeSpace
                 } else {
-                    return fail()
+                    return fail(at: c, .chunkSize)
                 }
-                if c != ByteClass.cr, !countExtension(1) { return fail() }
+                if c != ByteClass.cr, !countExtension(1) { return fail(.chunkExtensionsTooLarge) }
                 i &+= 1
 
             case .sizeSpace, .extNameStart, .extName, .extNameSpace, .extValueStart, .extToken, .extQuoted,
@@ -188,29 +191,29 @@ public struct ChunkedDecoder: Sendable {
                     if c == ByteClass.cr, state == .extName || state == .extToken || state == .extValueEnd {
                         break
                     }
-                    guard let next = Self.extensionState(after: c, in: state) else { return fail() }
+                    guard let next = Self.extensionState(after: c, in: state) else { return fail(at: c, .chunkExtension) }
                     state = next
                     i &+= 1
                 }
-                guard countExtension(i - start) else { return fail() }
+                guard countExtension(i - start) else { return fail(.chunkExtensionsTooLarge) }
                 if i < n {
                     state = .sizeLF
                     i &+= 1
                 }
 
             case .sizeLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 i &+= 1
                 digits = 0
                 state = value == 0 ? .trailerStart : .data
 
             case .dataCR:
-                guard byte(i) == ByteClass.cr else { return fail() }
+                guard byte(i) == ByteClass.cr else { return fail(at: byte(i), .chunkDataEnd) }
                 state = .dataLF
                 i &+= 1
 
             case .dataLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 state = .sizeStart
                 i &+= 1
 
@@ -219,20 +222,21 @@ public struct ChunkedDecoder: Sendable {
                 if c == ByteClass.cr {
                     state = .finalLF
                 } else if ByteClass.isTChar(c) {
-                    // A line starting with SP or HTAB (obs-fold) is no field line.
-                    guard countTrailer(1) else { return fail() }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerName
                 } else {
-                    return fail()
+                    // A line starting with SP or HTAB (obs-fold) is no field line.
+                    return fail(at: c, .trailerField)
                 }
                 i &+= 1
 
             case .trailerName:
                 let start = i
                 while i < n, ByteClass.isTChar(byte(i)) { i &+= 1 }
-                guard countTrailer(i - start) else { return fail() }
+                guard countTrailer(i - start) else { return fail(.trailersTooLarge) }
                 if i < n {
-                    guard byte(i) == UInt8(ascii: ":"), countTrailer(1) else { return fail() }
+                    guard byte(i) == UInt8(ascii: ":") else { return fail(at: byte(i), .trailerField) }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerValue
                     i &+= 1
                 }
@@ -240,20 +244,22 @@ public struct ChunkedDecoder: Sendable {
             case .trailerValue:
                 let start = i
                 while i < n, ByteClass.isValueChar(byte(i)) { i &+= 1 }
-                guard countTrailer(i - start) else { return fail() }
+                guard countTrailer(i - start) else { return fail(.trailersTooLarge) }
                 if i < n {
-                    guard byte(i) == ByteClass.cr, countTrailer(1) else { return fail() }
+                    guard byte(i) == ByteClass.cr else { return fail(at: byte(i), .trailerField) }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerLF
                     i &+= 1
                 }
 
             case .trailerLF:
-                guard byte(i) == ByteClass.lf, countTrailer(1) else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
+                guard countTrailer(1) else { return fail(.trailersTooLarge) }
                 state = .trailerStart
                 i &+= 1
 
             case .finalLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 state = .done
                 return .end(consumed: i + 1)
 
@@ -266,9 +272,16 @@ public struct ChunkedDecoder: Sendable {
     }
 
     @inline(__always)
-    mutating func fail() -> ChunkedStep {
+    mutating func fail(_ rule: StrictnessRule) -> ChunkedStep {
         state = .failed
+        brokenRule = rule
         return .invalid
+    }
+
+    /// Fails at byte `c`: a bare LF breaks `.lineEnding`, anything else `rule`.
+    @inline(__always)
+    mutating func fail(at c: UInt8, _ rule: StrictnessRule) -> ChunkedStep {
+        fail(c == ByteClass.lf ? .lineEnding : rule)
     }
 
     /// Adds `count` extension bytes; false once over the limit.
