@@ -31,6 +31,11 @@ extension HeadScanner {
     mutating func finishFraming() throws(ScanStop) {
         // HTTP/1.1 requires exactly one Host; a second one was rejected when seen (RFC 9112 §3.2).
         if head.versionMinor >= 1, hostCount == 0 { throw .invalid(.host) }
+        // A CONNECT request has no content (RFC 9110 §9.3.6): framing fields on one are read
+        // differently by proxies that treat what follows the head as tunnel data.
+        if head.method == .connect, head.contentLength >= 0 || hasTransferEncoding {
+            throw .invalid(.connectWithContent)
+        }
         if hasTransferEncoding {
             // Several Transfer-Encoding lines form one list, so only now is the final coding known.
             // Not a final `chunked` applied once: the body's length is unknown (RFC 9112 §6.3, §7.1).
@@ -38,11 +43,6 @@ extension HeadScanner {
             // A coding before it: none but chunked is implemented here (RFC 9112 §6.1).
             guard codingCount == 1 else { throw .invalid(.codingNotImplemented) }
             head.isChunked = true
-        }
-        // A CONNECT request has no content (RFC 9110 §9.3.6): framing fields on one are read
-        // differently by proxies that treat what follows the head as tunnel data.
-        if head.method == .connect, head.contentLength >= 0 || hasTransferEncoding {
-            throw .invalid(.connectWithContent)
         }
     }
 

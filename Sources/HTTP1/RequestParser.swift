@@ -295,8 +295,9 @@ struct HeadScanner {
         while i < pathEnd {
             let c = byte(i)
             if c == UInt8(ascii: "/") { break }
-            // userinfo is deprecated in http(s) URIs and treated as an error (RFC 9110 §4.2.4).
-            if c == UInt8(ascii: "@") { throw .invalid(.requestTarget) }
+            // uri-host [":" port] as in Host; userinfo (`@`) is deprecated in http(s) URIs and
+            // treated as an error (RFC 9110 §4.2.4).
+            guard ByteClass.isHostChar(c) else { throw .invalid(.requestTarget) }
             i &+= 1
         }
         // An http(s) URI with an empty host is invalid (RFC 9110 §4.2.1).

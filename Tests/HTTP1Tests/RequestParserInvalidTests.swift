@@ -79,6 +79,7 @@ let invalidCases: [InvalidCase] = [
     .init("absolute-form other scheme", "GET ftp://a/b HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
     .init("absolute-form empty host", "GET http:///b HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
     .init("absolute-form userinfo", "GET http://u@a/b HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+    .init("absolute-form non-host byte in authority", "GET http://a:<80/b HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
 
     // Field lines
     .init("empty header name", request("Host: a\r\n: x\r\n"), .badRequest),

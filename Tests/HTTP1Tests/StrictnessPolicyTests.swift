@@ -168,6 +168,9 @@ let policyRules: [PolicyRule] = [
         .head(.transferEncodingInHTTP10), corrected: "POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
     // CONNECT has no content (RFC 9110 §9.3.6).
     .init(
+        "CONNECT with Transfer-Encoding", "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\nTransfer-Encoding: pigeons\r\n\r\n",
+        .head(.connectWithContent), corrected: "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n"),
+    .init(
         "CONNECT with Content-Length", "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\nContent-Length: 5\r\n\r\nhello",
         .head(.connectWithContent), corrected: "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n"),
     // Request line (RFC 9112 §3), fields (RFC 9112 §5, RFC 9110 §5.5), limits.
