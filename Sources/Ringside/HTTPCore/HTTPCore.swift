@@ -247,7 +247,8 @@ struct HTTPCore: ~Copyable {
 
         // Closing anyway, or the client waits for 100 Continue that a
         // prebuilt route does not give: answer now, read no body, close.
-        let closes = variant == .close || (hasBody && head.expectContinue)
+        // issue 9: a body sent with `Connection: close` is still read and judged first.
+        let closes = hasBody ? head.expectContinue : variant == .close
         let bytes = responses.bytes(response, closes ? .close : variant, headOnly: head.method == .head)
         if closes {
             enqueue(slot, bytes)
@@ -259,6 +260,7 @@ struct HTTPCore: ~Copyable {
             // and the answer waits for its end so a bad body still gets one answer.
             startBody(slot)
             connection.pointee.deferredResponse = bytes
+            connection.pointee.responseVariant = variant  // issue 9: close after the deferred answer
         } else {
             enqueue(slot, bytes)
         }
@@ -360,6 +362,8 @@ struct HTTPCore: ~Copyable {
             if let response = connection.pointee.deferredResponse {
                 connection.pointee.deferredResponse = nil
                 enqueue(slot, response)
+                // issue 9: a `Connection: close` request whose body was read.
+                if connection.pointee.responseVariant == .close { connection.pointee.state.insert(.closeAfterFlush) }
             } else if let pending = connection.pointee.pending {
                 connection.pointee.pending = nil
                 run(slot, pending)
