@@ -91,7 +91,8 @@ FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -
 	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
 LLHTTP_SOURCES = /usr/share/llhttp
 LLHTTP_INCLUDE = /usr/share/include/llhttp
-DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift $(FUZZ_DIR)/llhttp/*.o
+DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift \
+	Tests/HTTP1Tests/ChunkExtensionGrammar.swift $(FUZZ_DIR)/llhttp/*.o
 
 .PHONY: fuzz fuzz-build fuzz-deps
 

@@ -40,11 +40,18 @@ func explanation(
 func stricter(_ id: String, _ rules: Set<StrictnessRule>, where condition: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil)
     -> AllowEntry
 {
+    stricter(id, rules) { _, input in condition?(input) ?? true }
+}
+
+/// Ringside refused by one of `rules` where llhttp accepted, and `condition` holds.
+func stricter(
+    _ id: String, _ rules: Set<StrictnessRule>, where condition: @escaping @Sendable (Difference, UnsafeRawBufferPointer) -> Bool
+) -> AllowEntry {
     AllowEntry(id: id) { difference, input, _ in
         guard let rule = difference.ringside.rule, difference.ringside.outcome.isRefused,
             difference.llhttp.outcome.isAccepted, rules.contains(rule)
         else { return false }
-        return condition?(input) ?? true
+        return condition(difference, input)
     }
 }
 
@@ -72,22 +79,23 @@ let ringsideStricter: [AllowEntry] = [
         }
     },
     stricter("coding-before-chunked", [.codingNotImplemented]),
+    // An upgrading request without a body by llhttp's reading ends at its head, codings unchecked.
+    stricter("upgrade-with-bad-transfer-coding", [.finalCodingNotChunked, .codingNotImplemented]) { difference, _ in
+        difference.llhttp.upgrade
+    },
     stricter("connect-with-content", [.connectWithContent]),
-    stricter("chunk-extension-empty", [.chunkExtension]) { hasEmptyExtensionNameOrValue($0) },
+    stricter("chunk-extension-off-grammar", [.chunkExtension]) { difference, input in
+        // The independent matcher agrees that some extension llhttp let through is off the grammar.
+        let start = difference.ringside.headComplete ? difference.ringside.headLength : 0
+        return someExtensionOffGrammar(Array(input[start...]))
+    },
     stricter("chunk-size-digits", [.chunkSizeTooLong]),
 ]
 
-/// Some `;` or `=` followed, after optional whitespace, by `;`, `=` or CR: an empty chunk-extension
-/// name or value.
-func hasEmptyExtensionNameOrValue(_ input: UnsafeRawBufferPointer) -> Bool {
-    for i in 0..<input.count where input[i] == UInt8(ascii: ";") || input[i] == UInt8(ascii: "=") {
-        var k = i + 1
-        while k < input.count, input[k] == 0x20 || input[k] == 0x09 { k += 1 }
-        if k < input.count, input[k] == UInt8(ascii: ";") || input[k] == UInt8(ascii: "=") || input[k] == 0x0D {
-            return true
-        }
-    }
-    return false
+/// Whether some chunk-size line of the body at the start of `b` (as llhttp accepted it) carries an
+/// extension the RFC 9112 §7.1.1 matcher refuses.
+func someExtensionOffGrammar(_ b: [UInt8]) -> Bool {
+    ChunkedLayout(b).extensions.contains { !isChunkExtension(b[$0]) }
 }
 
 // MARK: - llhttp refuses, Ringside accepts
@@ -100,9 +108,21 @@ func lenientByRFC(
     rewrite: @escaping @Sendable (Difference, UnsafeRawBufferPointer) -> [UInt8]?,
     reading: @escaping @Sendable (UnsafeRawBufferPointer) -> (Reading, Difference?)
 ) -> AllowEntry {
+    rewriting(id, when: { difference in
+        guard case .refused(let reason) = difference.llhttp.outcome else { return false }
+        return reasons.contains(reason) && difference.llhttp.headComplete == afterHead
+    }, rewrite: rewrite, reading: reading)
+}
+
+/// Ringside accepted, and `when` holds; `rewrite` gives the input without the construct the two
+/// read differently (nil: this entry does not apply), on which they must then agree.
+func rewriting(
+    _ id: String, when applies: @escaping @Sendable (Difference) -> Bool,
+    rewrite: @escaping @Sendable (Difference, UnsafeRawBufferPointer) -> [UInt8]?,
+    reading: @escaping @Sendable (UnsafeRawBufferPointer) -> (Reading, Difference?)
+) -> AllowEntry {
     AllowEntry(id: id) { difference, input, rest in
-        guard difference.ringside.outcome.isAccepted, case .refused(let reason) = difference.llhttp.outcome,
-            reasons.contains(reason), difference.llhttp.headComplete == afterHead,
+        guard difference.ringside.outcome.isAccepted, applies(difference),
             let rewritten = rewrite(difference, input), !rewritten.elementsEqual(input)
         else { return false }
         return rewritten.withUnsafeBytes { rewrittenInput in
@@ -192,6 +212,8 @@ func transferCodingsWithoutEmptyElements(_ difference: Difference, _ input: Unsa
 let methodReasons: Set<String> = [
     "Invalid method encountered", "Expected space after method", "Invalid method for HTTP/x.x request",
     "Expected SOURCE method for ICE/x.x request", "Invalid method for RTSP/x.x request",
+    // PRI is the start of the HTTP/2 preface to llhttp, a method like any other to Ringside.
+    "Expected HTTP/2 Connection Preface", "Pause on PRI/Upgrade",
 ]
 /// llhttp's reasons for refusing HTTP/1.2 to HTTP/1.9.
 let versionReasons: Set<String> = ["Invalid HTTP version"]
@@ -224,8 +246,45 @@ func requestBodyRewrite(_ difference: Difference, _ input: UnsafeRawBufferPointe
     rewriteBody(keepExtensions: keepExtensions, keepTrailers: keepTrailers)(difference, input)
 }
 
+/// The request with HTAB written as SP in the values of its `name` fields.
+func withoutTabs(in name: String) -> @Sendable (Difference, UnsafeRawBufferPointer) -> [UInt8]? {
+    { difference, input in fieldsWithoutTabs(name, difference, input) }
+}
+
+func fieldsWithoutTabs(_ name: String, _ difference: Difference, _ input: UnsafeRawBufferPointer) -> [UInt8]? {
+    guard difference.ringside.headComplete else { return nil }
+    let head = difference.ringside.headLength
+    var out: [UInt8] = []
+    var changed = false
+    for line in lines(Array(input[..<head])) {
+        if Field(line).isNamed(name) {
+            let spaced = line.map { $0 == 0x09 ? 0x20 : $0 }
+            changed = changed || spaced != line
+            out += spaced + [0x0D, 0x0A]
+        } else {
+            out += line + [0x0D, 0x0A]
+        }
+    }
+    guard changed else { return nil }
+    return out + [0x0D, 0x0A] + Array(input[head...])
+}
+
 let ringsideLenientByRFC: [AllowEntry] = [
     lenientByRFC("method-token", reasons: methodReasons, afterHead: false, rewrite: postMethod, reading: bothRequest),
+    // After `PRI * HTTP/2.0`-like request lines llhttp waits for the rest of the HTTP/2 preface.
+    rewriting("method-token", when: { difference in
+        difference.llhttp.outcome == .incomplete && difference.ringside.method == Array("PRI".utf8)
+    }, rewrite: postMethod, reading: bothRequest),
+    rewriting(
+        "connection-option-ows", when: { $0.what == "keep-alive" }, rewrite: withoutTabs(in: "connection"),
+        reading: bothRequest),
+    // `Transfer-Encoding: chunked<HTAB>`: llhttp does not see the chunked coding.
+    lenientByRFC(
+        "transfer-coding-ows", reasons: ["Request has invalid `Transfer-Encoding`", "Invalid `Transfer-Encoding` header value"],
+        afterHead: false, rewrite: withoutTabs(in: "transfer-encoding"), reading: bothRequest),
+    lenientByRFC(
+        "transfer-coding-ows", reasons: ["Request has invalid `Transfer-Encoding`"], afterHead: true,
+        rewrite: withoutTabs(in: "transfer-encoding"), reading: bothRequest),
     lenientByRFC(
         "http-minor-version", reasons: versionReasons, afterHead: false, rewrite: minorVersionOne, reading: bothRequest),
     lenientByRFC(
@@ -333,101 +392,66 @@ func headFields(_ input: UnsafeRawBufferPointer) -> [Field] {
     return lines(Array(bytes[start..<end])).dropFirst().map(Field.init)
 }
 
+/// Where the pieces of a chunked body lie, found by walking sizes and CRLFs without judging them
+/// (the body is one a parser accepted); the walk stops where the bytes do.
+struct ChunkedLayout {
+    /// Each size line: its hex digits, then its extensions (up to the CR).
+    var digits: [Range<Int>] = []
+    var extensions: [Range<Int>] = []
+    /// Each chunk's data and the CRLF after it.
+    var data: [Range<Int>] = []
+    /// Each trailer line, CRLF included.
+    var trailers: [Range<Int>] = []
+
+    init(_ b: [UInt8]) {
+        func lineEnd(from start: Int) -> Int? {
+            var k = start
+            while k + 1 < b.count, !(b[k] == 0x0D && b[k + 1] == 0x0A) { k += 1 }
+            return k + 1 < b.count ? k : nil
+        }
+        var i = 0
+        while let end = lineEnd(from: i) {
+            var k = i
+            var size = 0
+            while k < end, let d = Int(String(UnicodeScalar(b[k])), radix: 16), size < 1 << 40 {
+                size = size * 16 + d
+                k += 1
+            }
+            digits.append(i..<k)
+            extensions.append(k..<end)
+            i = end + 2
+            if size == 0 {
+                while let end = lineEnd(from: i), end > i {
+                    trailers.append(i..<(end + 2))
+                    i = end + 2
+                }
+                return
+            }
+            guard i + size + 2 <= b.count else { return }
+            data.append(i..<(i + size + 2))
+            i += size + 2
+        }
+    }
+}
+
 /// A chunked body that Ringside accepted, written again with only what `keep...` asks for.
 func canonicalChunked(_ b: [UInt8], keepExtensions: Bool, keepTrailers: Bool) -> [UInt8] {
+    let layout = ChunkedLayout(b)
     var out: [UInt8] = []
-    var i = 0
-    func lineEnd(from start: Int) -> Int {
-        var k = start
-        while !(b[k] == 0x0D && b[k + 1] == 0x0A) { k += 1 }
-        return k
+    for (n, digits) in layout.digits.enumerated() {
+        out += b[digits]
+        if keepExtensions { out += b[layout.extensions[n]] }
+        out += [0x0D, 0x0A]
+        if n < layout.data.count { out += b[layout.data[n]] }
     }
-    while true {
-        let end = lineEnd(from: i)
-        var digits = i
-        var size = 0
-        while digits < end, let d = Int(String(UnicodeScalar(b[digits])), radix: 16) {
-            size = size &* 16 &+ d
-            digits += 1
-        }
-        out += b[i..<(keepExtensions ? end : digits)] + [0x0D, 0x0A]
-        i = end + 2
-        if size == 0 { break }
-        out += b[i..<(i + size + 2)]
-        i += size + 2
-    }
-    while true {
-        let end = lineEnd(from: i)
-        if end == i { break }
-        if keepTrailers { out += b[i..<(end + 2)] }
-        i = end + 2
-    }
+    if keepTrailers { for trailer in layout.trailers { out += b[trailer] } }
     return out + [0x0D, 0x0A]
 }
 
-/// Every chunk extension of the body Ringside accepted matches RFC 9112 §7.1.1, checked by a matcher
-/// written apart from the decoder's states.
+/// Every chunk extension of the body Ringside accepted matches RFC 9112 §7.1.1, checked by the
+/// matcher of Tests/HTTP1Tests/ChunkExtensionGrammar.swift (written apart from the decoder's states).
 func chunkExtensionsMatchGrammar(_ difference: Difference, _ input: UnsafeRawBufferPointer) -> Bool {
     guard difference.ringside.chunked, case .accepted(let next) = difference.ringside.outcome else { return false }
-    let start = difference.ringside.headLength
-    let b = Array(input[start..<next])
-    var i = 0
-    while true {
-        var k = i
-        while !(b[k] == 0x0D && b[k + 1] == 0x0A) { k += 1 }
-        var digits = i
-        var size = 0
-        while digits < k, let d = Int(String(UnicodeScalar(b[digits])), radix: 16) {
-            size = size &* 16 &+ d
-            digits += 1
-        }
-        guard isChunkExtension(b[digits..<k]) else { return false }
-        i = k + 2
-        if size == 0 { return true }
-        i += size + 2
-    }
-}
-
-/// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`.
-func isChunkExtension(_ text: ArraySlice<UInt8>) -> Bool {
-    let tchars = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-    func isText(_ c: UInt8) -> Bool { c == 0x09 || (c >= 0x20 && c != 0x7F) }
-    var rest = text
-    func skipBWS() { while let c = rest.first, c == 0x20 || c == 0x09 { rest = rest.dropFirst() } }
-    func take(_ c: Character) -> Bool {
-        guard rest.first == c.asciiValue else { return false }
-        rest = rest.dropFirst()
-        return true
-    }
-    func token() -> Bool {
-        let run = rest.prefix { tchars.contains($0) }
-        rest = rest.dropFirst(run.count)
-        return !run.isEmpty
-    }
-    func quoted() -> Bool {
-        guard take("\"") else { return false }
-        while let c = rest.popFirst() {
-            if c == UInt8(ascii: "\"") { return true }
-            guard isText(c) else { return false }
-            if c == UInt8(ascii: "\\") {
-                guard let e = rest.popFirst(), isText(e) else { return false }
-            }
-        }
-        return false
-    }
-    while !rest.isEmpty {
-        skipBWS()
-        guard take(";") else { return false }
-        skipBWS()
-        guard token() else { return false }
-        let afterName = rest
-        skipBWS()
-        if take("=") {
-            skipBWS()
-            guard token() || quoted() else { return false }
-        } else {
-            rest = afterName
-        }
-    }
-    return true
+    let body = Array(input[difference.ringside.headLength..<next])
+    return ChunkedLayout(body).extensions.allSatisfy { isChunkExtension(body[$0]) }
 }

@@ -75,6 +75,8 @@ struct Reading {
     var otherMethod = false
     /// Ringside only: the body is chunked.
     var chunked = false
+    /// llhttp only: the request asks to upgrade (`Connection: upgrade` with `Upgrade`, or CONNECT).
+    var upgrade = false
     /// Ringside only: the Connection options it saw.
     var connectionClose = false
     var connectionKeepAlive = false
@@ -186,6 +188,7 @@ func llhttpRequest(_ input: UnsafeRawBufferPointer) -> Reading {
         reading.version = (Int(result.version_major), Int(result.version_minor))
         reading.headerCount = Int(result.header_count)
         reading.keepAlive = result.keep_alive != 0
+        reading.upgrade = result.upgrade != 0
     }
     reading.body = Array(body[..<min(result.body_length, body.count)])
     return reading
