@@ -38,7 +38,7 @@ public struct HeaderField: Sendable, Equatable {
 
 /// The parsed request line and the header facts the connection layer needs.
 ///
-/// Every span points into the buffer given to ``RequestParser/parse(_:headers:limits:into:)``.
+/// Every span points into the buffer given to ``RequestParser/parse(_:headers:limits:previousLength:into:)``.
 public struct RequestHead: Sendable {
     public var method: Method = .get
     /// The method token as sent (meaningful for `.other`).
