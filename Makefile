@@ -84,30 +84,53 @@ clean:
 
 # libFuzzer targets in Fuzz/: not SwiftPM targets (a fuzzer has no main), so they are built with
 # swiftc straight from Sources/HTTP1 into one module, under the fuzzer and AddressSanitizer.
+# The differential ones (diff-*) also link llhttp, built from Debian node-llhttp's C sources in
+# strict mode: into those fuzzers only, never into the server.
 SWIFTC ?= swiftc
+FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_DIR = .build-fuzz
-FUZZERS = parser chunked
+FUZZERS = parser chunked diff-parser diff-chunked
 FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -use-ld=lld \
 	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
+LLHTTP_SOURCES = /usr/share/llhttp
+LLHTTP_INCLUDE = /usr/share/include/llhttp
+DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift \
+	Tests/HTTP1Tests/ChunkExtensionGrammar.swift $(FUZZ_DIR)/llhttp/*.o
 
-.PHONY: fuzz fuzz-build
+.PHONY: fuzz fuzz-build fuzz-deps
 
-fuzz-build:
-	@mkdir -p $(FUZZ_DIR)
+# node-llhttp, installed only when missing (as `deps` installs liburing-dev).
+fuzz-deps:
+	@dpkg -s node-llhttp >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-llhttp; \
+		else echo "missing package: node-llhttp (run: sudo apt-get install node-llhttp)"; exit 1; fi; }
+
+fuzz-build: fuzz-deps
+	@mkdir -p $(FUZZ_DIR)/llhttp
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ParserFuzzer Sources/HTTP1/*.swift Fuzz/ParserFuzzer.swift \
 		-o $(FUZZ_DIR)/parser-fuzzer
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift \
 		-o $(FUZZ_DIR)/chunked-fuzzer
+	for c in $(LLHTTP_SOURCES)/*.c Fuzz/LLHTTP/llhttp_shim.c; do \
+		$(FUZZ_CC) -c -O1 -g -fsanitize=fuzzer-no-link,address -DLLHTTP_STRICT_MODE=1 \
+			-I$(LLHTTP_INCLUDE) -IFuzz/LLHTTP $$c -o $(FUZZ_DIR)/llhttp/$$(basename $$c .c).o || exit 1; \
+	done
+	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialParserFuzzer $(DIFF_SOURCES) \
+		Fuzz/DifferentialParserFuzzer.swift -o $(FUZZ_DIR)/diff-parser-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialChunkedFuzzer $(DIFF_SOURCES) \
+		Fuzz/DifferentialChunkedFuzzer.swift -o $(FUZZ_DIR)/diff-chunked-fuzzer
 
 # Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
-# Fuzz/corpus (new entries never land in the repository). A crash fails make; its input is left
-# in .build-fuzz/ (replay: .build-fuzz/parser-fuzzer .build-fuzz/crash-...).
+# Fuzz/corpus (new entries never land in the repository; diff-X takes X's seeds and dictionary).
+# A crash, or a disagreement with llhttp that Fuzz/README.md does not allow, fails make; its input
+# is left in .build-fuzz/ (replay: .build-fuzz/diff-parser-fuzzer .build-fuzz/crash-...).
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
-		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus-$$f/; \
+		seeds=$${f#diff-}; \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
 		echo "== $$f-fuzzer, $(FUZZ_SECONDS) s"; \
-		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$f.dict \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
 
