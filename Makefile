@@ -48,15 +48,18 @@ test-asan: deps
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
 
 # The DocC catalog with the library's symbols, checked by the toolchain's docc
-# (warnings are errors). Output: .build-docs/Ringside.doccarchive
+# (warnings are errors), and HTTP1's (its strictness policy). Output: .build-docs/*.doccarchive
 DOCC ?= $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/docc
 docs: deps
 	$(SWIFT) package dump-symbol-graph >/dev/null
 	rm -rf .build-docs && mkdir -p .build-docs/symbols
-	cp .build/*/symbolgraph/Ringside.symbols.json .build-docs/symbols/
-	$(DOCC) convert Sources/Ringside/Ringside.docc --additional-symbol-graph-dir .build-docs/symbols \
-		--fallback-display-name Ringside --fallback-bundle-identifier org.ringside.Ringside \
-		--output-path .build-docs/Ringside.doccarchive --warnings-as-errors
+	@set -e; for module in Ringside HTTP1; do \
+		mkdir -p .build-docs/symbols-$$module; \
+		cp .build/*/symbolgraph/$$module.symbols.json .build-docs/symbols-$$module/; \
+		$(DOCC) convert Sources/$$module/$$module.docc --additional-symbol-graph-dir .build-docs/symbols-$$module \
+			--fallback-display-name $$module --fallback-bundle-identifier org.ringside.$$module \
+			--output-path .build-docs/$$module.doccarchive --warnings-as-errors; \
+	done
 
 # /v1/avatar on one pinned core.
 bench: bench-deps
