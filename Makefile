@@ -83,7 +83,7 @@ clean:
 SWIFTC ?= swiftc
 FUZZ_SECONDS ?= 300
 FUZZ_DIR = .build-fuzz
-FUZZERS = parser chunked
+FUZZERS = parser chunked response
 FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -use-ld=lld \
 	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
 
@@ -95,6 +95,8 @@ fuzz-build:
 		-o $(FUZZ_DIR)/parser-fuzzer
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift \
 		-o $(FUZZ_DIR)/chunked-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift \
+		-o $(FUZZ_DIR)/response-fuzzer
 
 # Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
 # Fuzz/corpus (new entries never land in the repository). A crash fails make; its input is left
