@@ -11,7 +11,7 @@ enum DemoRoutes {
         var titles: [String]
     }
 
-    static func router() -> Router {
+    static func router(upstream: HTTPClient) -> Router {
         var router = Router()
         // The fixture's bytes are embedded in the binary at build time.
         let avatar = StaticResponse(
@@ -19,6 +19,7 @@ enum DemoRoutes {
             headerFields: [.location: "/v1/avatar"],
             body: PackageResources.avatar_json)
         router.get("/v1/avatar", avatar)
+        UserRoute.add(to: &router, upstream: upstream)
 
         // One route per handler kind, each answering the same prebuilt avatar
         // so that `bench/handlers` compares the kinds and nothing else; plus a

@@ -30,6 +30,9 @@ struct Serve: ParsableCommand {
     @OptionGroup(title: "Timeouts (whole seconds; checked once a second)")
     var timeouts: TimeoutOptions
 
+    @OptionGroup(title: "Upstream of /v1/user")
+    var upstream: UpstreamOptions
+
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
@@ -46,7 +49,7 @@ struct Serve: ParsableCommand {
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
                 linger: timeouts.lingerTimeout))
-        let server = Server(configuration: configuration, router: DemoRoutes.router())
+        let server = Server(configuration: configuration, router: DemoRoutes.router(upstream: try upstream.client()))
         do {
             try server.run { boundPort in
                 print("Listening on http://\(displayHost):\(boundPort)")

@@ -56,6 +56,10 @@ public struct ServerConfiguration: Sendable {
     public var offloadThreads: Int
     /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
     public var offloadQueueDepth: Int
+    /// Outbound connections per worker, every ``HTTPClient`` together (each
+    /// also bounded by its own ``HTTPClient/Configuration/maxConnections``);
+    /// a call finding none free fails with ``HTTPClientError/poolExhausted``.
+    public var maxOutboundConnectionsPerWorker: Int
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(
@@ -76,7 +80,8 @@ public struct ServerConfiguration: Sendable {
         timeouts: Timeouts = Timeouts(),
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
         offloadThreads: Int = ServerConfiguration.availableCPUs,
-        offloadQueueDepth: Int = 1024
+        offloadQueueDepth: Int = 1024,
+        maxOutboundConnectionsPerWorker: Int = 256
     ) {
         self.host = host
         self.port = port
@@ -96,6 +101,7 @@ public struct ServerConfiguration: Sendable {
         self.serverHeaders = serverHeaders
         self.offloadThreads = offloadThreads
         self.offloadQueueDepth = offloadQueueDepth
+        self.maxOutboundConnectionsPerWorker = maxOutboundConnectionsPerWorker
     }
 
     /// How long a connection may take, in seconds; each fires between N and N+1 s.

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Ringside
+
+/// `ringside serve` options of the upstream `/v1/user` calls.
+struct UpstreamOptions: ParsableArguments {
+    @Option(help: "Where /v1/user fetches /v1/avatar: http://HOST:PORT (an IP literal). Default: this server itself.")
+    var upstream: String?
+
+    @Option(help: "Keep-alive connections to the upstream per worker; more calls wait in line.")
+    var upstreamConnections = 64
+
+    @Option(help: "Seconds (fractions allowed) to connect, to wait in line, for the response head, and between body bytes (then 504).")
+    var upstreamTimeout = 5.0
+
+    @Option(help: "Largest upstream response body in bytes (502 beyond).")
+    var upstreamMaxBody = 1 << 20
+
+    func validate() throws {
+        guard upstreamConnections > 0, upstreamTimeout > 0, upstreamMaxBody >= 0 else {
+            throw ValidationError("upstream limits must be positive")
+        }
+        _ = try client()
+    }
+
+    /// The client `/v1/user` calls.
+    func client() throws -> HTTPClient {
+        let step = Duration.milliseconds(Int64((upstreamTimeout * 1000).rounded(.up)))
+        let configuration = HTTPClient.Configuration(
+            maxConnections: upstreamConnections, maxResponseBodyBytes: upstreamMaxBody,
+            timeouts: HTTPClient.Timeouts(connect: step, queue: step, responseHead: step, bodyProgress: step))
+        guard let upstream else { return .thisServer(configuration: configuration) }
+        do {
+            return try HTTPClient(url: upstream, configuration: configuration)
+        } catch {
+            throw ValidationError("--upstream: \(error)")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Ringside
+
+/// `GET /v1/user`: the microservice half of the avatar pair. It fetches
+/// `/v1/avatar` from the upstream with the worker's own client and answers
+/// its body; an upstream that fails gets 502 (refused, reset, closed early,
+/// malformed, too large, not 2xx), 504 (timed out) or 503 (no connection to
+/// be had), each with a JSON body.
+enum UserRoute {
+    static func add(to router: inout Router, upstream: HTTPClient) {
+        // Laid out once: every call sends these bytes as they are.
+        let avatar = try! HTTPClient.Request(path: "/v1/avatar")
+        let fields: HTTPFields = [.contentType: "application/json"]
+        router.get("/v1/user") { (_: borrowing Request) async throws -> Response in
+            let response: HTTPClient.Response
+            do throws(HTTPClientError) {
+                response = try await upstream.execute(avatar)
+            } catch {
+                throw HTTPError(error.gatewayStatus, message: error.description)
+            }
+            let status = response.status
+            guard status.kind == .successful else {
+                throw HTTPError(.badGateway, message: "upstream answered \(status.code)")
+            }
+            return Response(headerFields: fields, bytes: response.body)
+        }
+    }
+}
