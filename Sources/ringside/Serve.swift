@@ -48,7 +48,8 @@ struct Serve: ParsableCommand {
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
-                linger: timeouts.lingerTimeout))
+                linger: timeouts.lingerTimeout),
+            maxOutboundConnectionsPerWorker: upstream.maxOutboundConnections)
         let server = Server(configuration: configuration, router: DemoRoutes.router(upstream: try upstream.client()))
         do {
             try server.run { boundPort in
