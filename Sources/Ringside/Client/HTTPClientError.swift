@@ -3,7 +3,14 @@
 public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Which step ran out of time (see ``HTTPClient/Timeouts``).
     public enum Step: String, Sendable, Equatable {
-        case connect, queue, responseHead, bodyProgress
+        /// Establishing the connection.
+        case connect
+        /// Waiting in line for a connection.
+        case queue
+        /// Waiting for the response head.
+        case responseHead
+        /// Waiting for the next bytes of the body.
+        case bodyProgress
     }
 
     /// The connection could not be made: `errno` from `socket` or `connect`
