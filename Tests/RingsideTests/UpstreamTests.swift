@@ -290,7 +290,8 @@ import Glibc
     }
 
     /// The upstream closes a kept-alive connection while it is idle: the pool
-    /// sees the EOF and the next call opens a new one, sending its request once.
+    /// sees the EOF and closes it at once (long before its own 30 s idle
+    /// timeout), and the next call opens a new one, sending its request once.
     @Test(arguments: engines)
     func idleCloseDetected(engine: String) throws {
         let fake = try FakeUpstream { connection in
@@ -298,11 +299,13 @@ import Glibc
             connection.write(upstreamResponse("{}"))
             pause(0.05)
         }
-        try Self.against(fake, engine: engine, timeout: "5") { server in
+        try Self.against(fake, engine: engine, timeout: "5", idle: "30") { server in
+            let baseline = try openDescriptorCount(server.pid)
             for round in 1...3 {
                 let response = try Self.getUser(server)
                 #expect(response.status == 200)
-                pause(0.3)
+                let count = try waitForDescriptors(server.pid, toReturnTo: baseline, within: 1)
+                #expect(count == baseline, "the closed pooled connection is still open")
                 #expect(fake.current.connections == round && fake.current.requests == round)
             }
         }
