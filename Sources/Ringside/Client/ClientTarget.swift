@@ -88,30 +88,8 @@ struct UpstreamAddress: Sendable {
     /// The address `listener` is bound to, with an unspecified address
     /// (`0.0.0.0`, `::`) replaced by loopback: where this server can reach itself.
     init?(listener: Int32) {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        guard result == 0 else { return nil }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let port: Int
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
-            if address.sin_addr.s_addr == 0 { address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian }
-            inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count))
-            port = Int(UInt16(bigEndian: address.sin_port))
-        case AF_INET6:
-            var address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
-            let unspecified = withUnsafeBytes(of: address.sin6_addr) { $0.allSatisfy { $0 == 0 } }
-            if unspecified { inet_pton(AF_INET6, "::1", &address.sin6_addr) }
-            inet_ntop(AF_INET6, &address.sin6_addr, &text, socklen_t(text.count))
-            port = Int(UInt16(bigEndian: address.sin6_port))
-        default:
-            return nil
-        }
-        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        do { try self.init(host: host, port: port) } catch { return nil }
+        guard let bound = SocketAddress(localOf: listener) else { return nil }
+        let host = bound.host == "0.0.0.0" ? "127.0.0.1" : bound.host == "::" ? "::1" : bound.host
+        do { try self.init(host: host, port: bound.port) } catch { return nil }
     }
 }
