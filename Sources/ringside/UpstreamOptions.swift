@@ -39,7 +39,7 @@ struct UpstreamOptions: ParsableArguments {
         let configuration = HTTPClient.Configuration(
             maxConnections: upstreamConnections, maxQueuedRequests: upstreamQueue, maxResponseBodyBytes: upstreamMaxBody,
             timeouts: HTTPClient.Timeouts(connect: step, queue: step, responseHead: step, bodyProgress: step, idle: idle))
-        guard let upstream else { return .thisServer(configuration: configuration) }
+        guard let upstream else { return try .thisServer(configuration: configuration) }
         do {
             return try HTTPClient(url: upstream, configuration: configuration)
         } catch {

@@ -13,7 +13,7 @@ func failure(_ error: HTTPClientError) -> Response {
 func addClientRoutes(to router: inout Router) {
     let upstream = option("--upstream-port").flatMap(Int.init).map {
         try! HTTPClient(host: "127.0.0.1", port: $0)
-    } ?? HTTPClient.thisServer()
+    } ?? (try! HTTPClient.thisServer())
 
     // Whether the handler resumes on the thread it called from: the whole call
     // runs on the worker, with no hop to another thread.

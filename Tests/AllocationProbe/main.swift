@@ -38,7 +38,7 @@ router.get("/offload", offload: true) { _ in Response(ok) }
 // An async handler that fetches /v1/avatar from this same server with the worker's own client
 // and answers its body: the client's cost per call (request laid out once, response read,
 // the handler resumed) on top of an async handler's and an encoded answer's.
-let upstream = HTTPClient.thisServer()
+let upstream = try HTTPClient.thisServer()
 let avatarRequest = try HTTPClient.Request(path: "/v1/avatar")
 let jsonFields: HTTPFields = [.contentType: "application/json"]
 router.get("/user") { _ in

@@ -256,18 +256,21 @@ import Glibc
         // Within the limit: all ten megabytes, twice over one kept-alive upstream connection
         // (a long idle timeout: comparing ten megabytes in a debug build takes a while).
         let connections = fake.current.connections
-        let arguments = Self.upstream(fake.port, idle: "60", ["--upstream-max-body", "\(16 << 20)"])
+        let arguments = Self.upstream(fake.port, timeout: "10", idle: "60", ["--upstream-max-body", "\(16 << 20)"])
         try withServer(engine: engine, extraArguments: arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 20)
             var bodies: [[UInt8]] = []
             for _ in 0..<2 {
                 try client.send(RawClient.request("GET", "/v1/user"))
                 let response = try client.readResponse()
-                #expect(response.status == 200)
+                #expect(response.status == 200, "\(response.headSummary)")
                 bodies.append(response.body)
             }
             #expect(fake.current.connections == connections + 1, "\(connections) then \(fake.current)")
-            for body in bodies { #expect(body.elementsEqual(Self.tenMegabytes.utf8)) }
+            for body in bodies {
+                let same = body.elementsEqual(Self.tenMegabytes.utf8)
+                #expect(same, "a body of \(body.count) bytes differs from the upstream's")
+            }
         }
     }
 
@@ -387,6 +390,26 @@ import Glibc
             _ = try? Self.getUser(server, timeout: 1)
             #expect(fake.current.connections == 2)
         }
+    }
+
+    /// SIGTERM while /v1/user waits for an upstream that never answers: the
+    /// drain runs out, the worker ends the call and closes its upstream
+    /// connection, and the process exits 0 (no task left suspended, no hang).
+    @Test(arguments: engines)
+    func stopWhileCalling(engine: String) throws {
+        let fake = try FakeUpstream { connection in
+            connection.readRequest()
+            _ = connection.waitForClose(seconds: 30)
+        }
+        let server = try ServerProcess(
+            engine: engine, extraArguments: Self.upstream(fake.port, timeout: "20", ["--drain-timeout", "1"]))
+        let client = try RawClient(port: server.port)
+        try client.send(RawClient.request("GET", "/v1/user"))
+        _ = fake.wait { $0.requests == 1 }
+        let started = monotonicSeconds()
+        #expect(server.stop() == .exited(0), "\(server.stderrTail)")
+        #expect(monotonicSeconds() - started < 5)
+        #expect(fake.wait { $0.peerClosed == 1 }.peerClosed == 1)
     }
 
     // MARK: The handler API

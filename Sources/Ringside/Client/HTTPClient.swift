@@ -29,7 +29,10 @@ public struct HTTPClient: Sendable {
 
     /// A client for the server at `host` (an IPv4 or IPv6 literal, or
     /// `localhost`) and `port`. Host names are not resolved: resolve them
-    /// before, once, with the resolver of your choice.
+    /// before, once, with the resolver of your choice. Throws
+    /// ``HTTPClientError/invalidUpstream(_:)`` for another host, a port
+    /// outside 1...65535, or a configuration with a limit or timeout that is
+    /// not positive.
     public init(host: String, port: Int, configuration: Configuration = Configuration()) throws(HTTPClientError) {
         target = try ClientTarget(upstream: .address(try UpstreamAddress(host: host, port: port)), configuration: configuration)
     }
@@ -44,9 +47,10 @@ public struct HTTPClient: Sendable {
     /// A client for the very server whose handler calls it: on each worker,
     /// the address the server listens on (its loopback address when it
     /// listens on every address). For services that call their own routes,
-    /// and for tests.
-    public static func thisServer(configuration: Configuration = Configuration()) -> HTTPClient {
-        HTTPClient(target: try! ClientTarget(upstream: .thisServer, configuration: configuration))
+    /// and for tests. Throws as ``init(host:port:configuration:)`` does for
+    /// the configuration.
+    public static func thisServer(configuration: Configuration = Configuration()) throws(HTTPClientError) -> HTTPClient {
+        HTTPClient(target: try ClientTarget(upstream: .thisServer, configuration: configuration))
     }
 
     init(target: ClientTarget) { self.target = target }
