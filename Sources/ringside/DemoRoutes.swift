@@ -19,7 +19,7 @@ enum DemoRoutes {
             headerFields: [.location: "/v1/avatar"],
             body: PackageResources.avatar_json)
         router.get("/v1/avatar", avatar)
-        UserRoute.add(to: &router, upstream: upstream)
+        User(upstream: upstream).addRoutes(to: &router)
 
         // One route per handler kind, each answering the same prebuilt avatar
         // so that `bench/handlers` compares the kinds and nothing else; plus a

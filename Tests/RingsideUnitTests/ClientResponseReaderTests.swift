@@ -178,3 +178,30 @@ struct HTTPClientRequestTests {
         #expect(HTTPClientError.closedEarly.gatewayStatus == .badGateway)
     }
 }
+
+/// The pool's waiting line against a plain array.
+struct WaitingLineTests {
+    @Test func againstAModel() {
+        var line = WaitingLine<Int>(capacity: 100)
+        var model: [Int] = []
+        var generator = SystemRandomNumberGenerator()
+        var next = 0
+        for _ in 0..<20_000 {
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0..<5:
+                let accepted = line.append(next)
+                #expect(accepted == (model.count < 100))
+                if accepted { model.append(next) }
+                next += 1
+            case 5..<9:
+                #expect(line.popFirst() == (model.isEmpty ? nil : model.removeFirst()))
+            default:
+                let wanted = model.randomElement(using: &generator) ?? -1
+                let removed = line.remove { $0 == wanted }
+                #expect(removed == (wanted < 0 ? nil : wanted))
+                if let index = model.firstIndex(of: wanted) { model.remove(at: index) }
+            }
+            #expect(line.count == model.count && line.first == model.first)
+        }
+    }
+}

@@ -92,9 +92,6 @@ final class ClientConnections {
         return exchanges
     }
 
-    /// Open connections, idle ones included.
-    var openCount: Int { capacity - freeSlots.count }
-
     // MARK: Calls
 
     /// Starts a call: an idle connection of `target`'s pool, a new one, or a place in line.

@@ -24,7 +24,6 @@ struct ClientExchange {
 struct ClientPool {
     let target: ClientTarget
     let maxConnections: Int
-    let maxQueued: Int
     let maxHeadBytes: Int
     let maxHeaderCount: Int
     let maxBodyBytes: Int
@@ -39,15 +38,14 @@ struct ClientPool {
     private(set) var openCount = 0
     /// Idle connections' slots, the most recently used last.
     private var idle: [Int] = []
-    /// Calls waiting for a connection, oldest first from `waitingHead`.
-    private var waiting: [ClientExchange?] = []
-    private var waitingHead = 0
+    /// Calls waiting for a connection, oldest first.
+    private var waiting: WaitingLine<ClientExchange>
 
     init(target: ClientTarget, address upstream: UpstreamAddress) {
         let configuration = target.configuration
         self.target = target
         maxConnections = configuration.maxConnections
-        maxQueued = configuration.maxQueuedRequests
+        waiting = WaitingLine(capacity: configuration.maxQueuedRequests)
         maxHeadBytes = configuration.maxResponseHeadBytes
         maxHeaderCount = configuration.maxResponseHeaderCount
         maxBodyBytes = configuration.maxResponseBodyBytes
@@ -92,52 +90,23 @@ struct ClientPool {
 
     mutating func putIdle(_ slot: Int) { idle.append(slot) }
 
-    mutating func removeIdle(_ slot: Int) {
+    private mutating func removeIdle(_ slot: Int) {
         if let index = idle.lastIndex(of: slot) { idle.remove(at: index) }
     }
 
     // MARK: Waiting line
 
-    var waitingCount: Int { waiting.count - waitingHead }
-
     /// Queues `exchange`; false when the line is full.
-    mutating func wait(_ exchange: ClientExchange) -> Bool {
-        guard waitingCount < maxQueued else { return false }
-        waiting.append(exchange)
-        return true
-    }
+    mutating func wait(_ exchange: ClientExchange) -> Bool { waiting.append(exchange) }
 
     /// The oldest waiting call.
-    mutating func nextWaiting() -> ClientExchange? {
-        guard waitingHead < waiting.count else { return nil }
-        let exchange = waiting[waitingHead]
-        waiting[waitingHead] = nil
-        waitingHead += 1
-        if waitingHead == waiting.count {
-            waiting.removeAll(keepingCapacity: true)
-            waitingHead = 0
-        } else if waitingHead >= 64 && waitingHead * 2 >= waiting.count {
-            waiting.removeFirst(waitingHead)
-            waitingHead = 0
-        }
-        return exchange
-    }
+    mutating func nextWaiting() -> ClientExchange? { waiting.popFirst() }
 
     /// The oldest waiting call's deadline, if any.
-    var nextWaitingDeadline: Int64? {
-        waitingHead < waiting.count ? waiting[waitingHead]?.deadline : nil
-    }
+    var nextWaitingDeadline: Int64? { waiting.first?.deadline }
 
     /// Takes the waiting call `id` out of the line.
-    mutating func removeWaiting(id: UInt64) -> ClientExchange? {
-        guard let index = waiting[waitingHead...].firstIndex(where: { $0?.id == id }) else { return nil }
-        let exchange = waiting.remove(at: index)
-        if waitingHead == waiting.count {
-            waiting.removeAll(keepingCapacity: true)
-            waitingHead = 0
-        }
-        return exchange
-    }
+    mutating func removeWaiting(id: UInt64) -> ClientExchange? { waiting.remove { $0.id == id } }
 }
 
 extension Duration {

@@ -1,15 +1,22 @@
 import Ringside
 
 /// `GET /v1/user`: the microservice half of the avatar pair. It fetches
-/// `/v1/avatar` from the upstream with the worker's own client and answers
-/// its body; an upstream that fails gets 502 (refused, reset, closed early,
-/// malformed, too large, not 2xx), 504 (timed out) or 503 (no connection to
-/// be had), each with a JSON body.
-enum UserRoute {
-    static func add(to router: inout Router, upstream: HTTPClient) {
+/// `/v1/avatar` from the upstream with the worker's own ``HTTPClient`` and
+/// answers its body as `application/json`; an upstream that fails gets 502
+/// (refused, reset, closed early, malformed, too large, not 2xx), 504 (timed
+/// out) or 503 (no connection to be had), each with a JSON body.
+///
+/// Shaped like a `Workload` of the Workloads target (public API only, routes
+/// added by `addRoutes(to:)`), so it can move there as it is.
+struct User {
+    /// Where `/v1/avatar` is fetched from.
+    var upstream: HTTPClient
+
+    func addRoutes(to router: inout Router) {
         // Laid out once: every call sends these bytes as they are.
         let avatar = try! HTTPClient.Request(path: "/v1/avatar")
         let fields: HTTPFields = [.contentType: "application/json"]
+        let upstream = self.upstream
         router.get("/v1/user") { (_: borrowing Request) async throws -> Response in
             let response: HTTPClient.Response
             do throws(HTTPClientError) {
