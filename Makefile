@@ -93,7 +93,7 @@ SWIFTC ?= swiftc
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_DIR = .build-fuzz
-FUZZERS = parser chunked diff-parser diff-chunked
+FUZZERS = parser chunked diff-parser diff-chunked response
 FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -use-ld=lld \
 	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
 LLHTTP_SOURCES = /usr/share/llhttp
@@ -123,6 +123,8 @@ fuzz-build: fuzz-deps
 		Fuzz/DifferentialParserFuzzer.swift -o $(FUZZ_DIR)/diff-parser-fuzzer
 	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialChunkedFuzzer $(DIFF_SOURCES) \
 		Fuzz/DifferentialChunkedFuzzer.swift -o $(FUZZ_DIR)/diff-chunked-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift \
+		-o $(FUZZ_DIR)/response-fuzzer
 
 # Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
 # Fuzz/corpus (new entries never land in the repository; diff-X takes X's seeds and dictionary).

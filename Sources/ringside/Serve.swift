@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Timeouts (whole seconds; checked once a second)")
     var timeouts: TimeoutOptions
 
+    @OptionGroup(title: "Upstream of /v1/user")
+    var upstream: UpstreamOptions
+
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
@@ -65,7 +68,8 @@ struct Serve: AsyncParsableCommand {
             offloadQueueDepth: workloads.offloadQueue,
             shutdownDelay: shutdownDelay,
             livenessPath: livenessPath.isEmpty ? nil : livenessPath,
-            readinessPath: readinessPath.isEmpty ? nil : readinessPath)
+            readinessPath: readinessPath.isEmpty ? nil : readinessPath,
+            maxOutboundConnectionsPerWorker: upstream.maxOutboundConnections)
         let logger = Logger(label: "ringside")
         let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int
@@ -111,9 +115,16 @@ struct Serve: AsyncParsableCommand {
         let data = DataWork(iterations: workloads.dataWork)
         let milliseconds = ((DataWork.measureIteration() * data.iterations) / .microseconds(10)).rounded() / 100
         notices.append((.info, "/data: \(data.iterations) SHA-256 iterations per request, \(milliseconds) ms of CPU here"))
+        let client: HTTPClient
+        do {
+            client = try upstream.client()
+        } catch {
+            fail("\(error)")
+        }
         let avatar = Avatar()
         let router = Router(workloads: [
-            avatar, Demo(avatar: avatar), Ping(delay: .milliseconds(workloads.pingDelay)), data, login,
+            avatar, Demo(avatar: avatar), User(upstream: client), Ping(delay: .milliseconds(workloads.pingDelay)), data,
+            login,
         ])
         return (router, notices)
     }

@@ -1,7 +1,7 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N,
-// --handler-timeout N and --middleware.
+// --handler-timeout N, --middleware, --upstream-port P and --max-outbound N.
 import Ringside
 import Synchronization
 #if canImport(Glibc)
@@ -146,6 +146,8 @@ router.get("/stream") { request in
     }
 }
 
+addClientRoutes(to: &router)
+
 if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
 
 let engine = ServerConfiguration.Engine(rawValue: option("--engine") ?? "auto") ?? .auto
@@ -156,6 +158,7 @@ if let threads = option("--offload-threads").flatMap(Int.init) { configuration.o
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
+if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
 // Blocking, with its own SIGTERM/SIGINT handling (`ringside serve` runs as a service instead).
 let host = configuration.host
 try Server(configuration: configuration, router: router).run { port in

@@ -22,6 +22,8 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     var backend: B
     var core: HTTPCore
     var accept: AcceptState
+    /// Outbound connections (`WorkerLoop+Client.swift`); also the handlers' via `WorkerRuntime.current`.
+    let clients: ClientConnections
     private var taskEvents: [WorkerRuntime.Event] = []
     private let signal: WorkerSignal
     let logger: Logger
@@ -33,11 +35,16 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
 
     init(context: WorkerContext) throws {
         let configuration = context.configuration
+        clients = ClientConnections(
+            base: configuration.maxConnectionsPerWorker, capacity: configuration.maxOutboundConnectionsPerWorker,
+            serverAddress: UpstreamAddress(listener: context.listener))
         let runtime = WorkerRuntime(
-            pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger)
+            pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger,
+            clients: clients)
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
-            slotCapacity: configuration.maxConnectionsPerWorker, logger: context.logger))
+            slotCapacity: configuration.maxConnectionsPerWorker + configuration.maxOutboundConnectionsPerWorker,
+            logger: context.logger))
         core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness)
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
@@ -58,10 +65,13 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             let ticks = clock.advance()
             if ticks.date { core.refreshDate(wallSeconds: clock.wallSecond) }
             if ticks.timeouts { tick() }
+            clients.fireTimers()
             core.runTasks(into: &taskEvents)
             flushDirty()
+            flushClients()
         }
         backend.finish()
+        clients.shutdown()  // calls still waiting fail, so their handlers finish below
         core.finishTasks(into: &taskEvents)
         if backend.isAccepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
@@ -77,13 +87,15 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     private func waitTimeout() -> Int64 {
         if core.runtime.hasWork { return 0 }
         let untilTick = clock.nanosecondsUntilNextTick
-        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return untilTick }
-        return min(untilTick, max(timer, 1000))
+        let client = clients.nanosecondsUntilNextDeadline() ?? untilTick
+        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return min(untilTick, max(client, 1000)) }
+        return min(untilTick, max(min(timer, client), 1000))
     }
 
     // MARK: Events, one line per kind
 
     private mutating func handle(_ event: IOEvent) {
+        if handleClient(event) { return }  // outbound sockets' events
         switch event {
         case .received(let slot, let bytes):
             core.receive(slot, bytes)
@@ -101,7 +113,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         case .acceptFailed(let code):
             acceptFailed(code)
         case .connected:
-            break  // no outbound sockets are opened yet
+            break  // only outbound sockets connect (handled above)
         case .woken:
             if signal.stopRequested { stop() }
         }

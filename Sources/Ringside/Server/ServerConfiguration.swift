@@ -65,6 +65,10 @@ public struct ServerConfiguration: Sendable {
     /// The readiness check's path (`GET`, 200 while ready, 503 once shutdown
     /// begins or ``Server/setReady(_:)`` says so); nil for none.
     public var readinessPath: String?
+    /// Outbound connections per worker, every ``HTTPClient`` together (each
+    /// also bounded by its own ``HTTPClient/Configuration/maxConnections``);
+    /// a call finding none free fails with ``HTTPClientError/poolExhausted``.
+    public var maxOutboundConnectionsPerWorker: Int
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(
@@ -88,7 +92,8 @@ public struct ServerConfiguration: Sendable {
         offloadQueueDepth: Int = 1024,
         shutdownDelay: Int = 0,
         livenessPath: String? = "/healthz",
-        readinessPath: String? = "/readyz"
+        readinessPath: String? = "/readyz",
+        maxOutboundConnectionsPerWorker: Int = 256
     ) {
         self.host = host
         self.port = port
@@ -111,6 +116,7 @@ public struct ServerConfiguration: Sendable {
         self.shutdownDelay = shutdownDelay
         self.livenessPath = livenessPath
         self.readinessPath = readinessPath
+        self.maxOutboundConnectionsPerWorker = maxOutboundConnectionsPerWorker
     }
 
     /// How long a connection may take, in seconds; each fires between N and N+1 s.
