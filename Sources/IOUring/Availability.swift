@@ -36,6 +36,17 @@ public enum IOUringAvailability {
         return nil
     }
 
+    /// The optional features (``IOUringFeatures``) this kernel has, probed on
+    /// a small ring of its own; those the environment switches off are not
+    /// removed here. Empty where io_uring is unavailable.
+    public static func supportedFeatures() -> IOUringFeatures {
+        guard var ring = try? Ring(entries: 8, features: .registeredRing) else { return [] }
+        var features = ring.features.union([.quietCancel, .armedTimer])  // Linux 5.17 and 5.11: below the minimum
+        if ring.enableDirectDescriptors(tableSize: 1) { features.insert(.directDescriptors) }
+        if ring.hasBatchWait { features.insert(.batchWait) }
+        return features
+    }
+
     static func explain(errno code: Int32) -> String {
         switch code {
         case ENOSYS:

@@ -6,36 +6,48 @@ import Glibc
 /// SQE preparation: one method per operation Ringside issues.
 extension Ring {
     /// Multishot accept: one SQE, one CQE per accepted connection while `hasMore`.
+    ///
+    /// - Parameter direct: each connection goes into a free slot of the
+    ///   ring's file table (``enableDirectDescriptors(tableSize:)``) and the
+    ///   CQE carries the slot's index, not a process descriptor.
     @inlinable
-    public func acceptMultishot(listener: Int32, userData: UserData) {
+    public func acceptMultishot(listener: Int32, direct: Bool = false, userData: UserData) {
         let sqe = nextSQE()
-        io_uring_prep_multishot_accept(sqe, listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        if direct {
+            // SOCK_CLOEXEC is refused (EINVAL) for direct descriptors: they are never inherited.
+            io_uring_prep_multishot_accept_direct(sqe, listener, nil, nil, 0)
+        } else {
+            io_uring_prep_multishot_accept(sqe, listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Multishot receive into buffers picked by the kernel from `bufferGroup`.
+    /// `fixed`: `fd` is an index in the ring's file table (here and below).
     @inlinable
-    public func receiveMultishot(fd: Int32, bufferGroup: UInt16, userData: UserData) {
+    public func receiveMultishot(fd: Int32, fixed: Bool = false, bufferGroup: UInt16, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
-        sqe.pointee.flags |= UInt8(RS_IOSQE_BUFFER_SELECT)
+        sqe.pointee.flags |= UInt8(RS_IOSQE_BUFFER_SELECT) | Ring.fileFlag(fixed)
         sqe.pointee.buf_group = bufferGroup
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Sends `count` bytes from memory that must stay untouched until the CQE.
     @inlinable
-    public func send(fd: Int32, bytes: UnsafeRawPointer, count: Int, userData: UserData) {
+    public func send(fd: Int32, fixed: Bool = false, bytes: UnsafeRawPointer, count: Int, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_send(sqe, fd, bytes, count, Int32(MSG_NOSIGNAL))
+        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Gathered send; the message, its iovecs and their bytes stay untouched until the CQE.
     @inlinable
-    public func sendMessage(fd: Int32, message: UnsafePointer<msghdr>, userData: UserData) {
+    public func sendMessage(fd: Int32, fixed: Bool = false, message: UnsafePointer<msghdr>, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
+        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
@@ -46,11 +58,16 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
-    /// Closes `fd`; `skipCompletion` asks for no CQE when it succeeds.
+    /// Closes `fd` (a process descriptor), or with `fixed` empties slot `fd`
+    /// of the ring's file table; `skipCompletion` asks for no CQE when it succeeds.
     @inlinable
-    public func close(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
+    public func close(fd: Int32, fixed: Bool = false, userData: UserData, skipCompletion: Bool = true) {
         let sqe = nextSQE()
-        io_uring_prep_close(sqe, fd)
+        if fixed {
+            io_uring_prep_close_direct(sqe, UInt32(fd))
+        } else {
+            io_uring_prep_close(sqe, fd)
+        }
         if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
@@ -58,18 +75,20 @@ extension Ring {
     /// Shuts down the write side of `fd` (`shutdown(SHUT_WR)`): queued bytes
     /// go out, then a FIN. `skipCompletion` asks for no CQE when it succeeds.
     @inlinable
-    public func shutdownWrite(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
+    public func shutdownWrite(fd: Int32, fixed: Bool = false, userData: UserData, skipCompletion: Bool = true) {
         let sqe = nextSQE()
         io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
+        sqe.pointee.flags |= Ring.fileFlag(fixed)
         if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Connects socket `fd` to `address`, which must stay valid until the CQE.
     @inlinable
-    public func connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {
+    public func connect(fd: Int32, fixed: Bool = false, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_connect(sqe, fd, address, length)
+        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
@@ -78,11 +97,33 @@ extension Ring {
     /// - Parameter thenNext: hard-link the next SQE after this one, so it runs
     ///   once the cancel is done whether or not it found its target; the
     ///   cancel then posts a CQE only when it fails.
+    /// - Parameter skipCompletion: no CQE when the cancel succeeds (the
+    ///   target's own last CQE says it ended).
     @inlinable
-    public func cancel(_ target: UserData, userData: UserData, thenNext: Bool = false) {
+    public func cancel(_ target: UserData, userData: UserData, thenNext: Bool = false, skipCompletion: Bool = false) {
         let sqe = nextSQE()
         io_uring_prep_cancel64(sqe, target.rawValue, 0)
         if thenNext { sqe.pointee.flags |= UInt8(RS_IOSQE_IO_HARDLINK | RS_IOSQE_CQE_SKIP_SUCCESS) }
+        if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
+        io_uring_sqe_set_data64(sqe, userData.rawValue)
+    }
+
+    /// A timer: one CQE (`-ETIME`) at the absolute `CLOCK_MONOTONIC` time in
+    /// `deadline`, which the kernel reads when the SQE is submitted.
+    @inlinable
+    public func timeout(at deadline: UnsafeMutablePointer<__kernel_timespec>, userData: UserData) {
+        let sqe = nextSQE()
+        io_uring_prep_timeout(sqe, deadline, 0, IORING_TIMEOUT_ABS)
+        io_uring_sqe_set_data64(sqe, userData.rawValue)
+    }
+
+    /// Moves the timer queued with `target` to `deadline` (absolute, read
+    /// when submitted); a CQE only when it fails (the timer already fired).
+    @inlinable
+    public func moveTimeout(_ target: UserData, to deadline: UnsafeMutablePointer<__kernel_timespec>, userData: UserData) {
+        let sqe = nextSQE()
+        io_uring_prep_timeout_update(sqe, deadline, target.rawValue, IORING_TIMEOUT_ABS)
+        sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
@@ -96,4 +137,8 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, 0)
         sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS)
     }
+
+    /// `IOSQE_FIXED_FILE` when the SQE's descriptor is a file-table index.
+    @inlinable
+    static func fileFlag(_ fixed: Bool) -> UInt8 { fixed ? UInt8(RS_IOSQE_FIXED_FILE) : 0 }
 }

@@ -15,6 +15,9 @@ public struct Ring: ~Copyable {
     /// The setup flags the kernel accepted.
     public let setupFlags: UInt32
 
+    /// The optional features set up on this ring: those asked for that the kernel has.
+    public internal(set) var features: IOUringFeatures = []
+
     /// Flag sets tried in order: the fastest first, then what older kernels take.
     static let setupAttempts: [(flags: UInt32, name: String)] = [
         (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -25,25 +28,39 @@ public struct Ring: ~Copyable {
 
     /// Creates a ring with `entries` SQEs and a completion queue of at least
     /// four times as many, so multishot bursts do not overflow it.
-    public init(entries: UInt32, completionEntries: UInt32? = nil) throws(IOUringError) {
+    ///
+    /// - Parameter features: optional features to set up where the kernel
+    ///   has them (``features`` says which were): ``IOUringFeatures/registeredRing``
+    ///   here; the others are the ring user's to set up.
+    public init(entries: UInt32, completionEntries: UInt32? = nil, features wanted: IOUringFeatures = []) throws(IOUringError) {
         ring = .allocate(capacity: 1)
         let cqEntries = max(completionEntries ?? entries * 4, entries * 4)
         var lastError: Int32 = EINVAL
+        var accepted: UInt32?
         for attempt in Ring.setupAttempts {
             var params = io_uring_params()
             params.flags = attempt.flags | IORING_SETUP_CQSIZE
             params.cq_entries = cqEntries
             let result = io_uring_queue_init_params(entries, ring, &params)
             if result == 0 {
-                setupFlags = attempt.flags
-                return
+                accepted = attempt.flags
+                break
             }
             lastError = -result
             // Only an unknown flag is worth another try; EPERM, ENOMEM etc. are final.
             if lastError != EINVAL { break }
         }
-        ring.deallocate()
-        throw IOUringError("io_uring_queue_init_params", errno: lastError)
+        guard let accepted else {
+            ring.deallocate()
+            throw IOUringError("io_uring_queue_init_params", errno: lastError)
+        }
+        setupFlags = accepted
+        // liburing then passes the registered index and IORING_ENTER_REGISTERED_RING
+        // to every io_uring_enter; before 5.18 this fails (EINVAL) and nothing changes.
+        // Registered per thread: the ring must be used by the thread that made it.
+        if wanted.contains(.registeredRing) && io_uring_register_ring_fd(ring) == 1 {
+            features.insert(.registeredRing)
+        }
     }
 
     deinit {
@@ -78,6 +95,20 @@ public struct Ring: ~Copyable {
         var completion: UnsafeMutablePointer<io_uring_cqe>?
         return io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
     }
+
+    /// Submits queued SQEs and waits for `batch` completions, but no longer
+    /// than `minimumWaitMicroseconds` once one has arrived; with none, waits
+    /// for the first until `timeoutNanoseconds` (0: no limit). Linux 6.12
+    /// (``hasBatchWait``). Returns the number submitted or `-errno`.
+    @inlinable
+    public func submitAndWait(batch: UInt32, minimumWaitMicroseconds: UInt32, timeoutNanoseconds nanoseconds: Int64) -> Int32 {
+        guard nanoseconds > 0 else { return rs_submit_and_wait_batch(ring, batch, minimumWaitMicroseconds, nil) }
+        var timeout = __kernel_timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        return rs_submit_and_wait_batch(ring, batch, minimumWaitMicroseconds, &timeout)
+    }
+
+    /// The kernel takes a minimum batch wait (`IORING_FEAT_MIN_TIMEOUT`, 6.12).
+    public var hasBatchWait: Bool { ring.pointee.features & RS_IORING_FEAT_MIN_TIMEOUT != 0 }
 
     /// Submits queued SQEs without waiting.
     @inlinable

@@ -152,9 +152,10 @@ func expectErrorThenClose(
         sourceLocation: sourceLocation)
 }
 
-/// Entries in /proc/PID/fd: the server's open descriptors.
+/// The server's open descriptors: entries in /proc/PID/fd, plus the sockets
+/// its io_uring rings hold as direct descriptors (`directDescriptorCount`).
 func openDescriptorCount(_ pid: Int32) throws -> Int {
-    try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+    try processDescriptorCount(pid) + directDescriptorCount(pid)
 }
 
 /// Polls the server's descriptor count until it is back to `baseline` or

@@ -16,6 +16,10 @@ import Glibc
 /// and the socket closed in one hard-linked pair, and completions still on
 /// their way carry the old generation and are dropped (their buffers
 /// recycled). A send in flight delays the reuse, as its iovecs live in the slot.
+///
+/// Optional kernel features (``IOUringFeatures``) are probed at set-up:
+/// a registered ring descriptor, and direct descriptors for accepted sockets
+/// (`IOUringBackend+Direct.swift`: the loop sees them as negative numbers).
 struct IOUringBackend: Backend, ~Copyable {
     /// The `kind` byte of each SQE's `Token`.
     enum Kind: UInt8 {
@@ -26,6 +30,10 @@ struct IOUringBackend: Backend, ~Copyable {
         case signal
         /// An offload thread's `IORING_OP_MSG_RING`.
         case message
+        /// A peer-address lookup's descriptor install whose CQE came late: close it.
+        case installedDescriptor
+        /// The wake-up timer fired (``IOUringFeatures/armedTimer``).
+        case timer
     }
 
     /// I/O state of one slot's socket.
@@ -63,15 +71,49 @@ struct IOUringBackend: Backend, ~Copyable {
     private var batchIndex: UInt32 = 0
     /// The receive buffer of the last `.received` event, recycled on the next call.
     private var lentBuffer: UInt16?
+    /// Accepted sockets are direct descriptors.
+    private let direct: Bool
+    /// Receive cancels post a CQE only when they fail (``IOUringFeatures/quietCancel``).
+    private let quietCancel: Bool
+    /// Waits end at an armed `IORING_OP_TIMEOUT` (``IOUringFeatures/armedTimer``):
+    /// its absolute deadline in nanoseconds (0: none armed), and the time
+    /// the kernel reads when an arm or a move is submitted.
+    private let armedTimer: Bool
+    private var timerDeadline: Int64 = 0
+    private let timerTime: UnsafeMutablePointer<__kernel_timespec>
+    /// Waits under load ask for `waitBatch` completions, `waitMicroseconds`
+    /// at most after the first (``IOUringFeatures/batchWait``).
+    private let batchWait: Bool
+    private let waitBatch: UInt32
+    private let waitMicroseconds: UInt32
+    /// Completions the last wait returned, and how many mean load.
+    private var lastBatchCount: UInt32 = 0
+    private let loadedBatch: UInt32
     private let logger: Logger
 
     init(_ setup: BackendSetup) throws {
         let configuration = setup.configuration
-        let ring = try Ring(entries: UInt32(configuration.ringEntries))
+        let wanted = IOUringFeatures.all.subtracting(.disabledByEnvironment)
+        var ring = try Ring(entries: UInt32(configuration.ringEntries), features: wanted)
+        if wanted.contains(.directDescriptors) {
+            // Room for every slot and every socket parked at the limit.
+            _ = ring.enableDirectDescriptors(tableSize: setup.slotCapacity + Int(configuration.backlog) + 64)
+        }
+        setup.logger.debug("io_uring features", metadata: [
+            "in use": "\(ring.features)", "disabled": "\(IOUringFeatures.disabledByEnvironment)",
+        ])
         buffers = try BufferRing(
             on: ring, group: 0,
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
+        direct = ring.features.contains(.directDescriptors)
+        quietCancel = wanted.contains(.quietCancel)
+        armedTimer = wanted.contains(.armedTimer)
+        timerTime = .allocate(capacity: 1)
+        batchWait = wanted.contains(.batchWait) && ring.hasBatchWait
+        waitBatch = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_BATCH") ?? 16)
+        waitMicroseconds = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_US") ?? 50)
+        loadedBatch = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_LOAD") ?? 2)
         self.ring = ring
         slots = SlotArray(capacity: setup.slotCapacity, initialValue: Slot())
         listener = setup.listener
@@ -79,29 +121,48 @@ struct IOUringBackend: Backend, ~Copyable {
         signalValue = .allocate(capacity: 1)
         logger = setup.logger
         signal.acceptMessages(ring: self.ring.fileDescriptor, userData: Token(kind: Kind.message.rawValue).rawValue)
+        self.ring.makeThreadRing()  // last: nothing throws after it (deinit clears it)
         armSignal()
     }
 
     deinit {
         // Offload jobs finishing after this worker must not message a closed (or reused) descriptor.
         signal.acceptMessages(ring: -1, userData: 0)
+        Ring.clearThreadRing()
         buffers.release(from: ring)
         signalValue.deallocate()
+        timerTime.deallocate()
     }
 
     // MARK: Waiting and events
 
     mutating func wait(timeoutNanoseconds: Int64) -> Bool {
         buffers.publish()  // before the submit: receives armed this turn may need them
-        let result = timeoutNanoseconds > 0
-            ? ring.submitAndWait(timeoutNanoseconds: timeoutNanoseconds)
-            : ring.submitAndWait(0)
+        let result: Int32
+        if timeoutNanoseconds <= 0 {
+            result = ring.submitAndWait(0)
+        } else {
+            // What the io_uring_enter itself must bound: nothing when the armed timer does.
+            var timeout = timeoutNanoseconds
+            if armedTimer {
+                wake(afterNanoseconds: timeoutNanoseconds)
+                timeout = 0
+            }
+            if batchWait && lastBatchCount >= loadedBatch {
+                result = ring.submitAndWait(batch: waitBatch, minimumWaitMicroseconds: waitMicroseconds, timeoutNanoseconds: timeout)
+            } else if timeout == 0 {
+                result = ring.submitAndWait(1)
+            } else {
+                result = ring.submitAndWait(timeoutNanoseconds: timeout)
+            }
+        }
         if result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY && result != -ETIME {
             logger.critical("io_uring_submit_and_wait failed", metadata: ["errno": "\(-result)"])
             return false
         }
         batch = ring.readyCompletions()
         batchIndex = 0
+        lastBatchCount = batch.count
         return true
     }
 
@@ -135,6 +196,12 @@ struct IOUringBackend: Backend, ~Copyable {
             armSignal()
             return .woken
         case .message: return .woken
+        case .installedDescriptor:
+            if completion.result >= 0 { Glibc.close(completion.result) }
+            return nil
+        case .timer:
+            timerDeadline = 0  // the next wait arms it again
+            return nil
         case .ignored, nil: return nil
         }
     }
@@ -151,7 +218,11 @@ struct IOUringBackend: Backend, ~Copyable {
             if let id = completion.bufferID { buffers.recycle(id) }
             return nil
         }
-        if !completion.hasMore { slots[slot].state.remove(.receiving) }
+        if !completion.hasMore {
+            // Its last CQE: a quiet cancel that stopped it posts none of its own.
+            slots[slot].state.remove(.receiving)
+            slots[slot].state.remove(.cancellingReceive)
+        }
         let result = completion.result
         if result > 0, let id = completion.bufferID {
             lentBuffer = id
@@ -173,6 +244,8 @@ struct IOUringBackend: Backend, ~Copyable {
         return .sent(slot: slot, count: Int(completion.result))
     }
 
+    /// A receive's cancel completed; with a quiet cancel only when it failed
+    /// (the receive had ended, or was ending: its own last CQE comes too).
     private mutating func cancelled(_ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
         slots[slot].state.remove(.cancellingReceive)
@@ -185,7 +258,7 @@ struct IOUringBackend: Backend, ~Copyable {
             acceptCancelled = false
         }
         let fd = completion.result
-        if fd >= 0 { return .accepted(fd: fd) }
+        if fd >= 0 { return .accepted(fd: direct ? DirectDescriptor.fd(index: fd) : fd) }
         return fd == -ECANCELED ? nil : .acceptFailed(errno: -fd)
     }
 
@@ -200,7 +273,7 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func startAccepting() {
         guard !acceptArmed else { return }
-        ring.acceptMultishot(listener: listener, userData: Token(kind: Kind.accept.rawValue).userData)
+        ring.acceptMultishot(listener: listener, direct: direct, userData: Token(kind: Kind.accept.rawValue).userData)
         acceptArmed = true
     }
 
@@ -211,7 +284,8 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     func discard(_ fd: Int32) {
-        ring.close(fd: fd, userData: Token(kind: Kind.ignored.rawValue).userData)
+        let target = DirectDescriptor.target(fd)
+        ring.close(fd: target.fd, fixed: target.fixed, userData: Token(kind: Kind.ignored.rawValue).userData)
     }
 
     // MARK: Sockets
@@ -225,12 +299,16 @@ struct IOUringBackend: Backend, ~Copyable {
         if wanted {
             // Armed already, or a cancel must land before it can be armed again.
             guard !state.contains(.receiving) && !state.contains(.cancellingReceive) else { return }
-            ring.receiveMultishot(fd: socket.fd, bufferGroup: buffers.group, userData: Token(kind: Kind.receive.rawValue, socket).userData)
+            let target = DirectDescriptor.target(socket.fd)
+            ring.receiveMultishot(
+                fd: target.fd, fixed: target.fixed, bufferGroup: buffers.group,
+                userData: Token(kind: Kind.receive.rawValue, socket).userData)
             slots[socket.slot].state.insert(.receiving)
         } else if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             slots[socket.slot].state.insert(.cancellingReceive)
             ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData,
-                        userData: Token(kind: Kind.cancelReceive.rawValue, socket).userData)
+                        userData: Token(kind: Kind.cancelReceive.rawValue, socket).userData,
+                        skipCompletion: quietCancel)
         }
     }
 
@@ -239,19 +317,23 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
         let userData = Token(kind: Kind.send.rawValue, socket).userData
+        let target = DirectDescriptor.target(socket.fd)
         if message.pointee.msg_iovlen == 1 {
             // One response: a plain send, no msghdr for the kernel to copy.
             let iov = message.pointee.msg_iov!
-            ring.send(fd: socket.fd, bytes: iov.pointee.iov_base, count: iov.pointee.iov_len, userData: userData)
+            ring.send(
+                fd: target.fd, fixed: target.fixed, bytes: iov.pointee.iov_base, count: iov.pointee.iov_len,
+                userData: userData)
         } else {
-            ring.sendMessage(fd: socket.fd, message: message, userData: userData)
+            ring.sendMessage(fd: target.fd, fixed: target.fixed, message: message, userData: userData)
         }
         slots[socket.slot].state.insert(.sending)
         return .inFlight
     }
 
     func shutdownWrite(_ socket: SocketHandle) {
-        ring.shutdownWrite(fd: socket.fd, userData: Token(kind: Kind.ignored.rawValue).userData)
+        let target = DirectDescriptor.target(socket.fd)
+        ring.shutdownWrite(fd: target.fd, fixed: target.fixed, userData: Token(kind: Kind.ignored.rawValue).userData)
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
@@ -269,13 +351,17 @@ struct IOUringBackend: Backend, ~Copyable {
         if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData, userData: ignored, thenNext: true)
         }
-        ring.close(fd: socket.fd, userData: ignored)
+        let target = DirectDescriptor.target(socket.fd)
+        ring.close(fd: target.fd, fixed: target.fixed, userData: ignored)
         slots[socket.slot] = Slot()  // whatever of this socket still completes is stale now
         return true
     }
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
-        ring.connect(fd: socket.fd, address: address, length: length, userData: Token(kind: Kind.connect.rawValue, socket).userData)
+        let target = DirectDescriptor.target(socket.fd)
+        ring.connect(
+            fd: target.fd, fixed: target.fixed, address: address, length: length,
+            userData: Token(kind: Kind.connect.rawValue, socket).userData)
     }
 
     mutating func finish() {
@@ -283,6 +369,32 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     // MARK: Helpers
+
+    /// An experiment's setting from the environment (a positive integer).
+    private static func tuning(_ name: String) -> Int? {
+        guard let value = getenv(name), let number = Int(String(cString: value)), number > 0 else { return nil }
+        return number
+    }
+
+    /// Makes the armed timer fire within `nanoseconds` (50 µs late at most):
+    /// arms it when none is, moves it when it would fire too late, and
+    /// otherwise leaves it (firing early only costs a turn). The loop's
+    /// deadline is the next whole second nearly every turn, so this queues
+    /// about one SQE a second.
+    private mutating func wake(afterNanoseconds nanoseconds: Int64) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let deadline = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + nanoseconds
+        if timerDeadline != 0 && timerDeadline <= deadline + 50_000 { return }
+        timerTime.pointee = __kernel_timespec(tv_sec: deadline / 1_000_000_000, tv_nsec: deadline % 1_000_000_000)
+        let timer = Token(kind: Kind.timer.rawValue).userData
+        if timerDeadline == 0 {
+            ring.timeout(at: timerTime, userData: timer)
+        } else {
+            ring.moveTimeout(timer, to: timerTime, userData: Token(kind: Kind.ignored.rawValue).userData)
+        }
+        timerDeadline = deadline
+    }
 
     /// A read on the worker signal's eventfd: completes when another thread wakes the worker.
     private func armSignal() {
