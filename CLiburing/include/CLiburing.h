@@ -41,20 +41,6 @@ static const unsigned RS_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
 // READ_MULTISHOT, WAITID, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, FIXED_FD_INSTALL.
 #define RS_IORING_OP_FIXED_FD_INSTALL 54
 
-// IORING_FEAT_MIN_TIMEOUT (Linux 6.12): io_uring_enter takes a minimum batch
-// wait (below).
-#define RS_IORING_FEAT_MIN_TIMEOUT (1U << 15)
-
-// Submits what is queued and waits for `wait_nr` completions for at most
-// `min_wait_usec` microseconds: after that, it returns with whatever has
-// completed, or, when nothing has, waits for the first completion until the
-// relative `timeout` (NULL: no limit). One io_uring_enter with Linux 6.12's
-// io_uring_getevents_arg, whose `pad` became `min_wait_usec`. Only where
-// the ring's features have RS_IORING_FEAT_MIN_TIMEOUT (the kernel refuses a
-// non-zero pad before). Returns the number submitted or -errno.
-int rs_submit_and_wait_batch(struct io_uring *ring, unsigned wait_nr, unsigned min_wait_usec,
-                             const struct __kernel_timespec *timeout);
-
 // Walking the CQ by hand: read head once, look at `ready` entries, then
 // io_uring_cq_advance(ring, ready) once for the whole batch.
 static inline unsigned rs_cq_head(const struct io_uring *ring) {

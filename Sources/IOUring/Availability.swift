@@ -41,9 +41,8 @@ public enum IOUringAvailability {
     /// removed here. Empty where io_uring is unavailable.
     public static func supportedFeatures() -> IOUringFeatures {
         guard var ring = try? Ring(entries: 8, features: .registeredRing) else { return [] }
-        var features = ring.features.union([.quietCancel, .armedTimer])  // Linux 5.17 and 5.11: below the minimum
+        var features = ring.features
         if ring.enableDirectDescriptors(tableSize: 1) { features.insert(.directDescriptors) }
-        if ring.hasBatchWait { features.insert(.batchWait) }
         return features
     }
 

@@ -24,32 +24,10 @@ public struct IOUringFeatures: OptionSet, Sendable, CustomStringConvertible {
     /// process's table for any of them.
     public static let directDescriptors = IOUringFeatures(rawValue: 1 << 1)
 
-    /// A receive's cancel posts no completion of its own when it succeeds
-    /// (`IOSQE_CQE_SKIP_SUCCESS`, 5.17): the receive's last completion
-    /// already says it ended. One CQE, and one pass over the connection,
-    /// fewer each time a connection stops reading (every `Connection: close`).
-    public static let quietCancel = IOUringFeatures(rawValue: 1 << 2)
-
-    /// The loop's wake-up time is one `IORING_OP_TIMEOUT` at an absolute
-    /// time, armed once a second and moved only when the loop must wake
-    /// sooner, instead of a timeout passed to every `io_uring_enter`: a
-    /// sleep then starts and cancels no timer of its own.
-    public static let armedTimer = IOUringFeatures(rawValue: 1 << 3)
-
-    /// Under load (the last wait returned more than one completion), a wait
-    /// asks for a batch of completions with a bounded extra wait
-    /// (`min_wait_usec`, Linux 6.12): the worker wakes once for several
-    /// completions instead of once for each. An idle or lightly loaded
-    /// worker waits as before, so a lone request is not delayed.
-    public static let batchWait = IOUringFeatures(rawValue: 1 << 4)
-
     /// Every feature, by the name `RINGSIDE_IO_URING_DISABLE` takes.
     public static let named: [(feature: IOUringFeatures, name: String)] = [
         (.registeredRing, "registered-ring"),
         (.directDescriptors, "direct-descriptors"),
-        (.quietCancel, "quiet-cancel"),
-        (.armedTimer, "armed-timer"),
-        (.batchWait, "batch-wait"),
     ]
 
     /// Every optional feature Ringside knows.

@@ -97,33 +97,11 @@ extension Ring {
     /// - Parameter thenNext: hard-link the next SQE after this one, so it runs
     ///   once the cancel is done whether or not it found its target; the
     ///   cancel then posts a CQE only when it fails.
-    /// - Parameter skipCompletion: no CQE when the cancel succeeds (the
-    ///   target's own last CQE says it ended).
     @inlinable
-    public func cancel(_ target: UserData, userData: UserData, thenNext: Bool = false, skipCompletion: Bool = false) {
+    public func cancel(_ target: UserData, userData: UserData, thenNext: Bool = false) {
         let sqe = nextSQE()
         io_uring_prep_cancel64(sqe, target.rawValue, 0)
         if thenNext { sqe.pointee.flags |= UInt8(RS_IOSQE_IO_HARDLINK | RS_IOSQE_CQE_SKIP_SUCCESS) }
-        if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
-        io_uring_sqe_set_data64(sqe, userData.rawValue)
-    }
-
-    /// A timer: one CQE (`-ETIME`) at the absolute `CLOCK_MONOTONIC` time in
-    /// `deadline`, which the kernel reads when the SQE is submitted.
-    @inlinable
-    public func timeout(at deadline: UnsafeMutablePointer<__kernel_timespec>, userData: UserData) {
-        let sqe = nextSQE()
-        io_uring_prep_timeout(sqe, deadline, 0, IORING_TIMEOUT_ABS)
-        io_uring_sqe_set_data64(sqe, userData.rawValue)
-    }
-
-    /// Moves the timer queued with `target` to `deadline` (absolute, read
-    /// when submitted); a CQE only when it fails (the timer already fired).
-    @inlinable
-    public func moveTimeout(_ target: UserData, to deadline: UnsafeMutablePointer<__kernel_timespec>, userData: UserData) {
-        let sqe = nextSQE()
-        io_uring_prep_timeout_update(sqe, deadline, target.rawValue, IORING_TIMEOUT_ABS)
-        sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 

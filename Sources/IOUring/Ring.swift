@@ -96,20 +96,6 @@ public struct Ring: ~Copyable {
         return io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
     }
 
-    /// Submits queued SQEs and waits for `batch` completions, but no longer
-    /// than `minimumWaitMicroseconds` once one has arrived; with none, waits
-    /// for the first until `timeoutNanoseconds` (0: no limit). Linux 6.12
-    /// (``hasBatchWait``). Returns the number submitted or `-errno`.
-    @inlinable
-    public func submitAndWait(batch: UInt32, minimumWaitMicroseconds: UInt32, timeoutNanoseconds nanoseconds: Int64) -> Int32 {
-        guard nanoseconds > 0 else { return rs_submit_and_wait_batch(ring, batch, minimumWaitMicroseconds, nil) }
-        var timeout = __kernel_timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
-        return rs_submit_and_wait_batch(ring, batch, minimumWaitMicroseconds, &timeout)
-    }
-
-    /// The kernel takes a minimum batch wait (`IORING_FEAT_MIN_TIMEOUT`, 6.12).
-    public var hasBatchWait: Bool { ring.pointee.features & RS_IORING_FEAT_MIN_TIMEOUT != 0 }
-
     /// Submits queued SQEs without waiting.
     @inlinable
     @discardableResult

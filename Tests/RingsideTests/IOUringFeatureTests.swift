@@ -101,13 +101,12 @@ struct IOUringFeatureTests {
 
     @Test("The server logs the features it uses, and those switched off")
     func logsFeatures() throws {
-        try withServer(engine: "uring", environment: Self.environment("quiet-cancel,direct-descriptors")) { server in
+        try withServer(engine: "uring", environment: Self.environment("direct-descriptors,registered-ring")) { server in
             #expect(try RawClient(port: server.port).exchange("GET", "/v1/avatar").status == 200)
             let line = try #require(server.stderr.split(separator: "\n").first { $0.contains("io_uring features") })
-            #expect(line.contains("switched off=direct-descriptors,quiet-cancel"), "\(line)")
+            #expect(line.contains("switched off=registered-ring,direct-descriptors"), "\(line)")
             let using = try #require(line.split(separator: " ").first { $0.hasPrefix("using=") })
-            #expect(!using.contains("direct-descriptors") && !using.contains("quiet-cancel"), "\(line)")
-            #expect(using.contains("armed-timer"), "\(line)")
+            #expect(!using.contains("direct-descriptors") && !using.contains("registered-ring"), "\(line)")
         }
     }
 }

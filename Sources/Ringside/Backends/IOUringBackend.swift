@@ -32,8 +32,6 @@ struct IOUringBackend: Backend, ~Copyable {
         case message
         /// A peer-address lookup's descriptor install whose CQE came late: close it.
         case installedDescriptor
-        /// The wake-up timer fired (``IOUringFeatures/armedTimer``).
-        case timer
     }
 
     /// I/O state of one slot's socket.
@@ -73,22 +71,6 @@ struct IOUringBackend: Backend, ~Copyable {
     private var lentBuffer: UInt16?
     /// Accepted sockets are direct descriptors.
     private let direct: Bool
-    /// Receive cancels post a CQE only when they fail (``IOUringFeatures/quietCancel``).
-    private let quietCancel: Bool
-    /// Waits end at an armed `IORING_OP_TIMEOUT` (``IOUringFeatures/armedTimer``):
-    /// its absolute deadline in nanoseconds (0: none armed), and the time
-    /// the kernel reads when an arm or a move is submitted.
-    private let armedTimer: Bool
-    private var timerDeadline: Int64 = 0
-    private let timerTime: UnsafeMutablePointer<__kernel_timespec>
-    /// Waits under load ask for `waitBatch` completions, `waitMicroseconds`
-    /// at most after the first (``IOUringFeatures/batchWait``).
-    private let batchWait: Bool
-    private let waitBatch: UInt32
-    private let waitMicroseconds: UInt32
-    /// Completions the last wait returned, and how many mean load.
-    private var lastBatchCount: UInt32 = 0
-    private let loadedBatch: UInt32
     private let logger: Logger
 
     init(_ setup: BackendSetup) throws {
@@ -107,13 +89,6 @@ struct IOUringBackend: Backend, ~Copyable {
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
         direct = ring.features.contains(.directDescriptors)
-        quietCancel = wanted.contains(.quietCancel)
-        armedTimer = wanted.contains(.armedTimer)
-        timerTime = .allocate(capacity: 1)
-        batchWait = wanted.contains(.batchWait) && ring.hasBatchWait
-        waitBatch = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_BATCH") ?? 16)
-        waitMicroseconds = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_US") ?? 50)
-        loadedBatch = UInt32(IOUringBackend.tuning("RINGSIDE_IO_URING_WAIT_LOAD") ?? 2)
         self.ring = ring
         slots = SlotArray(capacity: setup.slotCapacity, initialValue: Slot())
         listener = setup.listener
@@ -131,38 +106,21 @@ struct IOUringBackend: Backend, ~Copyable {
         Ring.clearThreadRing()
         buffers.release(from: ring)
         signalValue.deallocate()
-        timerTime.deallocate()
     }
 
     // MARK: Waiting and events
 
     mutating func wait(timeoutNanoseconds: Int64) -> Bool {
         buffers.publish()  // before the submit: receives armed this turn may need them
-        let result: Int32
-        if timeoutNanoseconds <= 0 {
-            result = ring.submitAndWait(0)
-        } else {
-            // What the io_uring_enter itself must bound: nothing when the armed timer does.
-            var timeout = timeoutNanoseconds
-            if armedTimer {
-                wake(afterNanoseconds: timeoutNanoseconds)
-                timeout = 0
-            }
-            if batchWait && lastBatchCount >= loadedBatch {
-                result = ring.submitAndWait(batch: waitBatch, minimumWaitMicroseconds: waitMicroseconds, timeoutNanoseconds: timeout)
-            } else if timeout == 0 {
-                result = ring.submitAndWait(1)
-            } else {
-                result = ring.submitAndWait(timeoutNanoseconds: timeout)
-            }
-        }
+        let result = timeoutNanoseconds > 0
+            ? ring.submitAndWait(timeoutNanoseconds: timeoutNanoseconds)
+            : ring.submitAndWait(0)
         if result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY && result != -ETIME {
             logger.critical("io_uring_submit_and_wait failed", metadata: ["errno": "\(-result)"])
             return false
         }
         batch = ring.readyCompletions()
         batchIndex = 0
-        lastBatchCount = batch.count
         return true
     }
 
@@ -199,9 +157,6 @@ struct IOUringBackend: Backend, ~Copyable {
         case .installedDescriptor:
             if completion.result >= 0 { Glibc.close(completion.result) }
             return nil
-        case .timer:
-            timerDeadline = 0  // the next wait arms it again
-            return nil
         case .ignored, nil: return nil
         }
     }
@@ -218,11 +173,7 @@ struct IOUringBackend: Backend, ~Copyable {
             if let id = completion.bufferID { buffers.recycle(id) }
             return nil
         }
-        if !completion.hasMore {
-            // Its last CQE: a quiet cancel that stopped it posts none of its own.
-            slots[slot].state.remove(.receiving)
-            slots[slot].state.remove(.cancellingReceive)
-        }
+        if !completion.hasMore { slots[slot].state.remove(.receiving) }
         let result = completion.result
         if result > 0, let id = completion.bufferID {
             lentBuffer = id
@@ -244,8 +195,6 @@ struct IOUringBackend: Backend, ~Copyable {
         return .sent(slot: slot, count: Int(completion.result))
     }
 
-    /// A receive's cancel completed; with a quiet cancel only when it failed
-    /// (the receive had ended, or was ending: its own last CQE comes too).
     private mutating func cancelled(_ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
         slots[slot].state.remove(.cancellingReceive)
@@ -307,8 +256,7 @@ struct IOUringBackend: Backend, ~Copyable {
         } else if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             slots[socket.slot].state.insert(.cancellingReceive)
             ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData,
-                        userData: Token(kind: Kind.cancelReceive.rawValue, socket).userData,
-                        skipCompletion: quietCancel)
+                        userData: Token(kind: Kind.cancelReceive.rawValue, socket).userData)
         }
     }
 
@@ -369,32 +317,6 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     // MARK: Helpers
-
-    /// An experiment's setting from the environment (a positive integer).
-    private static func tuning(_ name: String) -> Int? {
-        guard let value = getenv(name), let number = Int(String(cString: value)), number > 0 else { return nil }
-        return number
-    }
-
-    /// Makes the armed timer fire within `nanoseconds` (50 µs late at most):
-    /// arms it when none is, moves it when it would fire too late, and
-    /// otherwise leaves it (firing early only costs a turn). The loop's
-    /// deadline is the next whole second nearly every turn, so this queues
-    /// about one SQE a second.
-    private mutating func wake(afterNanoseconds nanoseconds: Int64) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let deadline = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + nanoseconds
-        if timerDeadline != 0 && timerDeadline <= deadline + 50_000 { return }
-        timerTime.pointee = __kernel_timespec(tv_sec: deadline / 1_000_000_000, tv_nsec: deadline % 1_000_000_000)
-        let timer = Token(kind: Kind.timer.rawValue).userData
-        if timerDeadline == 0 {
-            ring.timeout(at: timerTime, userData: timer)
-        } else {
-            ring.moveTimeout(timer, to: timerTime, userData: Token(kind: Kind.ignored.rawValue).userData)
-        }
-        timerDeadline = deadline
-    }
 
     /// A read on the worker signal's eventfd: completes when another thread wakes the worker.
     private func armSignal() {
