@@ -36,16 +36,6 @@ public enum IOUringAvailability {
         return nil
     }
 
-    /// The optional features (``IOUringFeatures``) this kernel has, probed on
-    /// a small ring of its own; those the environment switches off are not
-    /// removed here. Empty where io_uring is unavailable.
-    public static func supportedFeatures() -> IOUringFeatures {
-        guard var ring = try? Ring(entries: 8, features: .registeredRing) else { return [] }
-        var features = ring.features
-        if ring.enableDirectDescriptors(tableSize: 1) { features.insert(.directDescriptors) }
-        return features
-    }
-
     static func explain(errno code: Int32) -> String {
         switch code {
         case ENOSYS:

@@ -6,48 +6,36 @@ import Glibc
 /// SQE preparation: one method per operation Ringside issues.
 extension Ring {
     /// Multishot accept: one SQE, one CQE per accepted connection while `hasMore`.
-    ///
-    /// - Parameter direct: each connection goes into a free slot of the
-    ///   ring's file table (``enableDirectDescriptors(tableSize:)``) and the
-    ///   CQE carries the slot's index, not a process descriptor.
     @inlinable
-    public func acceptMultishot(listener: Int32, direct: Bool = false, userData: UserData) {
+    public func acceptMultishot(listener: Int32, userData: UserData) {
         let sqe = nextSQE()
-        if direct {
-            // SOCK_CLOEXEC is refused (EINVAL) for direct descriptors: they are never inherited.
-            io_uring_prep_multishot_accept_direct(sqe, listener, nil, nil, 0)
-        } else {
-            io_uring_prep_multishot_accept(sqe, listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
-        }
+        io_uring_prep_multishot_accept(sqe, listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Multishot receive into buffers picked by the kernel from `bufferGroup`.
-    /// `fixed`: `fd` is an index in the ring's file table (here and below).
     @inlinable
-    public func receiveMultishot(fd: Int32, fixed: Bool = false, bufferGroup: UInt16, userData: UserData) {
+    public func receiveMultishot(fd: Int32, bufferGroup: UInt16, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
-        sqe.pointee.flags |= UInt8(RS_IOSQE_BUFFER_SELECT) | Ring.fileFlag(fixed)
+        sqe.pointee.flags |= UInt8(RS_IOSQE_BUFFER_SELECT)
         sqe.pointee.buf_group = bufferGroup
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Sends `count` bytes from memory that must stay untouched until the CQE.
     @inlinable
-    public func send(fd: Int32, fixed: Bool = false, bytes: UnsafeRawPointer, count: Int, userData: UserData) {
+    public func send(fd: Int32, bytes: UnsafeRawPointer, count: Int, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_send(sqe, fd, bytes, count, Int32(MSG_NOSIGNAL))
-        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Gathered send; the message, its iovecs and their bytes stay untouched until the CQE.
     @inlinable
-    public func sendMessage(fd: Int32, fixed: Bool = false, message: UnsafePointer<msghdr>, userData: UserData) {
+    public func sendMessage(fd: Int32, message: UnsafePointer<msghdr>, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
-        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
@@ -58,16 +46,11 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
-    /// Closes `fd` (a process descriptor), or with `fixed` empties slot `fd`
-    /// of the ring's file table; `skipCompletion` asks for no CQE when it succeeds.
+    /// Closes `fd`; `skipCompletion` asks for no CQE when it succeeds.
     @inlinable
-    public func close(fd: Int32, fixed: Bool = false, userData: UserData, skipCompletion: Bool = true) {
+    public func close(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
         let sqe = nextSQE()
-        if fixed {
-            io_uring_prep_close_direct(sqe, UInt32(fd))
-        } else {
-            io_uring_prep_close(sqe, fd)
-        }
+        io_uring_prep_close(sqe, fd)
         if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
@@ -75,20 +58,18 @@ extension Ring {
     /// Shuts down the write side of `fd` (`shutdown(SHUT_WR)`): queued bytes
     /// go out, then a FIN. `skipCompletion` asks for no CQE when it succeeds.
     @inlinable
-    public func shutdownWrite(fd: Int32, fixed: Bool = false, userData: UserData, skipCompletion: Bool = true) {
+    public func shutdownWrite(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
         let sqe = nextSQE()
         io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
-        sqe.pointee.flags |= Ring.fileFlag(fixed)
         if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
     /// Connects socket `fd` to `address`, which must stay valid until the CQE.
     @inlinable
-    public func connect(fd: Int32, fixed: Bool = false, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {
+    public func connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {
         let sqe = nextSQE()
         io_uring_prep_connect(sqe, fd, address, length)
-        sqe.pointee.flags |= Ring.fileFlag(fixed)
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
@@ -115,8 +96,4 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, 0)
         sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS)
     }
-
-    /// `IOSQE_FIXED_FILE` when the SQE's descriptor is a file-table index.
-    @inlinable
-    static func fileFlag(_ fixed: Bool) -> UInt8 { fixed ? UInt8(RS_IOSQE_FIXED_FILE) : 0 }
 }

@@ -15,9 +15,6 @@ public struct Ring: ~Copyable {
     /// The setup flags the kernel accepted.
     public let setupFlags: UInt32
 
-    /// The optional features set up on this ring: those asked for that the kernel has.
-    public internal(set) var features: IOUringFeatures = []
-
     /// Flag sets tried in order: the fastest first, then what older kernels take.
     static let setupAttempts: [(flags: UInt32, name: String)] = [
         (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -28,39 +25,25 @@ public struct Ring: ~Copyable {
 
     /// Creates a ring with `entries` SQEs and a completion queue of at least
     /// four times as many, so multishot bursts do not overflow it.
-    ///
-    /// - Parameter features: optional features to set up where the kernel
-    ///   has them (``features`` says which were): ``IOUringFeatures/registeredRing``
-    ///   here; the others are the ring user's to set up.
-    public init(entries: UInt32, completionEntries: UInt32? = nil, features wanted: IOUringFeatures = []) throws(IOUringError) {
+    public init(entries: UInt32, completionEntries: UInt32? = nil) throws(IOUringError) {
         ring = .allocate(capacity: 1)
         let cqEntries = max(completionEntries ?? entries * 4, entries * 4)
         var lastError: Int32 = EINVAL
-        var accepted: UInt32?
         for attempt in Ring.setupAttempts {
             var params = io_uring_params()
             params.flags = attempt.flags | IORING_SETUP_CQSIZE
             params.cq_entries = cqEntries
             let result = io_uring_queue_init_params(entries, ring, &params)
             if result == 0 {
-                accepted = attempt.flags
-                break
+                setupFlags = attempt.flags
+                return
             }
             lastError = -result
             // Only an unknown flag is worth another try; EPERM, ENOMEM etc. are final.
             if lastError != EINVAL { break }
         }
-        guard let accepted else {
-            ring.deallocate()
-            throw IOUringError("io_uring_queue_init_params", errno: lastError)
-        }
-        setupFlags = accepted
-        // liburing then passes the registered index and IORING_ENTER_REGISTERED_RING
-        // to every io_uring_enter; before 5.18 this fails (EINVAL) and nothing changes.
-        // Registered per thread: the ring must be used by the thread that made it.
-        if wanted.contains(.registeredRing) && io_uring_register_ring_fd(ring) == 1 {
-            features.insert(.registeredRing)
-        }
+        ring.deallocate()
+        throw IOUringError("io_uring_queue_init_params", errno: lastError)
     }
 
     deinit {

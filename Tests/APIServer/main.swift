@@ -75,10 +75,6 @@ router.get("/query") { request in
     Response(text: "q=\(request.queryItem("q") ?? "nil") raw=\(request.query ?? "nil") items=\(request.queryItems.count)")
 }
 router.get("/remote") { request in Response(text: request.remoteAddress?.host ?? "unknown") }
-router.get("/async/remote") { request in
-    await Task.yield()
-    return Response(text: request.remoteAddress?.host ?? "unknown")
-}
 router.get("/interop") { request in
     let converted = request.httpRequest
     return Response(text: "\(converted.method) \(converted.path ?? "") \(converted.authority ?? "") \(converted.headerFields.count)")

@@ -2,13 +2,11 @@ import Testing
 
 /// Runs `body` against the handler API's test server (`Tests/APIServer`).
 func withAPIServer<R>(
-    engine: String, extraArguments: [String] = [], environment: [String: String] = [:],
-    sourceLocation: SourceLocation = #_sourceLocation,
+    engine: String, extraArguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
 ) throws -> R {
     try withServer(
-        engine: engine, extraArguments: extraArguments, binaryName: "APIServer", environment: environment,
-        sourceLocation: sourceLocation, body)
+        engine: engine, extraArguments: extraArguments, binaryName: "APIServer", sourceLocation: sourceLocation, body)
 }
 
 extension RawClient {

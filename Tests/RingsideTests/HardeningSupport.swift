@@ -152,10 +152,9 @@ func expectErrorThenClose(
         sourceLocation: sourceLocation)
 }
 
-/// The server's open descriptors: entries in /proc/PID/fd, plus the sockets
-/// its io_uring rings hold as direct descriptors (`directDescriptorCount`).
+/// Entries in /proc/PID/fd: the server's open descriptors.
 func openDescriptorCount(_ pid: Int32) throws -> Int {
-    try processDescriptorCount(pid) + directDescriptorCount(pid)
+    try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
 }
 
 /// Polls the server's descriptor count until it is back to `baseline` or

@@ -68,10 +68,9 @@ final class ServerProcess {
     ///   first argument (e.g. `NoIOUring`), or nil to run it directly.
     /// - Parameter binaryName: the executable next to the tests: `ringside`, or
     ///   `APIServer` (the handler API's test server, same command line).
-    /// - Parameter environment: variables set for the server on top of the tests' own.
     init(
         engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = [],
-        launcher: String? = nil, binaryName: String = "ringside", environment: [String: String] = [:]
+        launcher: String? = nil, binaryName: String = "ringside"
     ) throws {
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
@@ -90,9 +89,6 @@ final class ServerProcess {
             ] + extraArguments
         process.executableURL = URL(fileURLWithPath: launcher ?? binary)
         process.arguments = launcher == nil ? arguments : [binary] + arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
@@ -268,12 +264,11 @@ private let spawnLock = Mutex(())
 /// Listening line. The server is stopped even when `body` throws.
 func withServer<R>(
     engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
-    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation,
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
 ) throws -> R {
     let server = try ServerProcess(
-        engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName,
-        environment: environment)
+        engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName)
     defer {
         let exit = server.stop(sourceLocation: sourceLocation)
         #expect(

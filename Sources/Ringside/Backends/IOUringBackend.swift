@@ -16,10 +16,6 @@ import Glibc
 /// and the socket closed in one hard-linked pair, and completions still on
 /// their way carry the old generation and are dropped (their buffers
 /// recycled). A send in flight delays the reuse, as its iovecs live in the slot.
-///
-/// Optional kernel features (``IOUringFeatures``) are probed at set-up:
-/// a registered ring descriptor, and direct descriptors for accepted sockets
-/// (`IOUringBackend+Direct.swift`: the loop sees them as negative numbers).
 struct IOUringBackend: Backend, ~Copyable {
     /// The `kind` byte of each SQE's `Token`.
     enum Kind: UInt8 {
@@ -30,8 +26,6 @@ struct IOUringBackend: Backend, ~Copyable {
         case signal
         /// An offload thread's `IORING_OP_MSG_RING`.
         case message
-        /// A peer-address lookup's descriptor install whose CQE came late: close it.
-        case installedDescriptor
     }
 
     /// I/O state of one slot's socket.
@@ -69,26 +63,15 @@ struct IOUringBackend: Backend, ~Copyable {
     private var batchIndex: UInt32 = 0
     /// The receive buffer of the last `.received` event, recycled on the next call.
     private var lentBuffer: UInt16?
-    /// Accepted sockets are direct descriptors.
-    private let direct: Bool
     private let logger: Logger
 
     init(_ setup: BackendSetup) throws {
         let configuration = setup.configuration
-        let wanted = IOUringFeatures.all.subtracting(.disabledByEnvironment)
-        var ring = try Ring(entries: UInt32(configuration.ringEntries), features: wanted)
-        if wanted.contains(.directDescriptors) {
-            // Room for every slot and every socket parked at the limit.
-            _ = ring.enableDirectDescriptors(tableSize: setup.slotCapacity + Int(configuration.backlog) + 64)
-        }
-        setup.logger.debug("io_uring features", metadata: [
-            "in use": "\(ring.features)", "disabled": "\(IOUringFeatures.disabledByEnvironment)",
-        ])
+        let ring = try Ring(entries: UInt32(configuration.ringEntries))
         buffers = try BufferRing(
             on: ring, group: 0,
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
-        direct = ring.features.contains(.directDescriptors)
         self.ring = ring
         slots = SlotArray(capacity: setup.slotCapacity, initialValue: Slot())
         listener = setup.listener
@@ -96,14 +79,12 @@ struct IOUringBackend: Backend, ~Copyable {
         signalValue = .allocate(capacity: 1)
         logger = setup.logger
         signal.acceptMessages(ring: self.ring.fileDescriptor, userData: Token(kind: Kind.message.rawValue).rawValue)
-        self.ring.makeThreadRing()  // last: nothing throws after it (deinit clears it)
         armSignal()
     }
 
     deinit {
         // Offload jobs finishing after this worker must not message a closed (or reused) descriptor.
         signal.acceptMessages(ring: -1, userData: 0)
-        Ring.clearThreadRing()
         buffers.release(from: ring)
         signalValue.deallocate()
     }
@@ -154,9 +135,6 @@ struct IOUringBackend: Backend, ~Copyable {
             armSignal()
             return .woken
         case .message: return .woken
-        case .installedDescriptor:
-            if completion.result >= 0 { Glibc.close(completion.result) }
-            return nil
         case .ignored, nil: return nil
         }
     }
@@ -207,7 +185,7 @@ struct IOUringBackend: Backend, ~Copyable {
             acceptCancelled = false
         }
         let fd = completion.result
-        if fd >= 0 { return .accepted(fd: direct ? DirectDescriptor.fd(index: fd) : fd) }
+        if fd >= 0 { return .accepted(fd: fd) }
         return fd == -ECANCELED ? nil : .acceptFailed(errno: -fd)
     }
 
@@ -222,7 +200,7 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func startAccepting() {
         guard !acceptArmed else { return }
-        ring.acceptMultishot(listener: listener, direct: direct, userData: Token(kind: Kind.accept.rawValue).userData)
+        ring.acceptMultishot(listener: listener, userData: Token(kind: Kind.accept.rawValue).userData)
         acceptArmed = true
     }
 
@@ -233,8 +211,7 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     func discard(_ fd: Int32) {
-        let target = DirectDescriptor.target(fd)
-        ring.close(fd: target.fd, fixed: target.fixed, userData: Token(kind: Kind.ignored.rawValue).userData)
+        ring.close(fd: fd, userData: Token(kind: Kind.ignored.rawValue).userData)
     }
 
     // MARK: Sockets
@@ -248,10 +225,7 @@ struct IOUringBackend: Backend, ~Copyable {
         if wanted {
             // Armed already, or a cancel must land before it can be armed again.
             guard !state.contains(.receiving) && !state.contains(.cancellingReceive) else { return }
-            let target = DirectDescriptor.target(socket.fd)
-            ring.receiveMultishot(
-                fd: target.fd, fixed: target.fixed, bufferGroup: buffers.group,
-                userData: Token(kind: Kind.receive.rawValue, socket).userData)
+            ring.receiveMultishot(fd: socket.fd, bufferGroup: buffers.group, userData: Token(kind: Kind.receive.rawValue, socket).userData)
             slots[socket.slot].state.insert(.receiving)
         } else if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             slots[socket.slot].state.insert(.cancellingReceive)
@@ -265,23 +239,19 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
         let userData = Token(kind: Kind.send.rawValue, socket).userData
-        let target = DirectDescriptor.target(socket.fd)
         if message.pointee.msg_iovlen == 1 {
             // One response: a plain send, no msghdr for the kernel to copy.
             let iov = message.pointee.msg_iov!
-            ring.send(
-                fd: target.fd, fixed: target.fixed, bytes: iov.pointee.iov_base, count: iov.pointee.iov_len,
-                userData: userData)
+            ring.send(fd: socket.fd, bytes: iov.pointee.iov_base, count: iov.pointee.iov_len, userData: userData)
         } else {
-            ring.sendMessage(fd: target.fd, fixed: target.fixed, message: message, userData: userData)
+            ring.sendMessage(fd: socket.fd, message: message, userData: userData)
         }
         slots[socket.slot].state.insert(.sending)
         return .inFlight
     }
 
     func shutdownWrite(_ socket: SocketHandle) {
-        let target = DirectDescriptor.target(socket.fd)
-        ring.shutdownWrite(fd: target.fd, fixed: target.fixed, userData: Token(kind: Kind.ignored.rawValue).userData)
+        ring.shutdownWrite(fd: socket.fd, userData: Token(kind: Kind.ignored.rawValue).userData)
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
@@ -299,17 +269,13 @@ struct IOUringBackend: Backend, ~Copyable {
         if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData, userData: ignored, thenNext: true)
         }
-        let target = DirectDescriptor.target(socket.fd)
-        ring.close(fd: target.fd, fixed: target.fixed, userData: ignored)
+        ring.close(fd: socket.fd, userData: ignored)
         slots[socket.slot] = Slot()  // whatever of this socket still completes is stale now
         return true
     }
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
-        let target = DirectDescriptor.target(socket.fd)
-        ring.connect(
-            fd: target.fd, fixed: target.fixed, address: address, length: length,
-            userData: Token(kind: Kind.connect.rawValue, socket).userData)
+        ring.connect(fd: socket.fd, address: address, length: length, userData: Token(kind: Kind.connect.rawValue, socket).userData)
     }
 
     mutating func finish() {

@@ -18,12 +18,12 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// `127.0.0.1:8080` or `[::1]:8080`.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// The peer of a connected socket (a direct descriptor too); nil when it is gone.
+    /// The peer of a connected socket; nil when it is gone.
     init?(peerOf socket: Int32) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { DirectDescriptor.peerName(socket, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(socket, $0, &length) }
         }
         guard result == 0 else { return nil }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

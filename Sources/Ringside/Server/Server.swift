@@ -142,14 +142,12 @@ public final class Server: Service, Sendable {
             if let reason = IOUringAvailability.unavailableReason() {
                 throw Failure.engineUnavailable("\(reason); run with --engine epoll (or auto)")
             }
-            Server.logIOUringFeatures(logger)
             return .uring
         case .auto:
             if let reason = IOUringAvailability.unavailableReason() {
                 logger.notice("using epoll: \(reason)")
                 return .epoll
             }
-            Server.logIOUringFeatures(logger)
             return .uring
         }
     }
