@@ -133,15 +133,20 @@ def parse_wrk(output):
     return result
 
 
-def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk"):
-    """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
-    adds server CPU µs per request and RSS."""
+def wrk_argv(url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk"):
+    """wrk pinned to `client_cpu` (a taskset CPU list), with latency percentiles."""
     argv = ["taskset", "-c", str(client_cpu), wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
     for header in headers:
         argv += ["-H", header]
     if script:
         argv += ["-s", script]
-    argv.append(url)
+    return argv + [url]
+
+
+def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk"):
+    """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
+    adds server CPU µs per request and RSS."""
+    argv = wrk_argv(url, connections, duration, client_cpu, script, headers, threads, wrk)
     before = cpu_ticks(server.pid)
     output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     after = cpu_ticks(server.pid)
