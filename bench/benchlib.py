@@ -133,17 +133,22 @@ def parse_wrk(output):
     return result
 
 
-def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk",
-            extra_args=()):
-    """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
-    adds server CPU µs per request and RSS. `extra_args` go to wrk as they are."""
+def wrk_argv(url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk", extra_args=()):
+    """wrk pinned to `client_cpu` (a taskset CPU list), with latency percentiles; `extra_args` as they are."""
     argv = ["taskset", "-c", str(client_cpu), wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
     argv += list(extra_args)
     for header in headers:
         argv += ["-H", header]
     if script:
         argv += ["-s", script]
-    argv.append(url)
+    return argv + [url]
+
+
+def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk",
+            extra_args=()):
+    """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
+    adds server CPU µs per request and RSS."""
+    argv = wrk_argv(url, connections, duration, client_cpu, script, headers, threads, wrk, extra_args)
     before = cpu_ticks(server.pid)
     output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     after = cpu_ticks(server.pid)
