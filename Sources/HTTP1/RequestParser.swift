@@ -113,10 +113,7 @@ struct HeadScanner {
     let headerCapacity: Int
     var head = RequestHead()
     var hostCount = 0
-    var hasTransferEncoding = false
-    var codingCount = 0
-    var lastCodingIsChunked = false
-    var chunkedBeforeLast = false
+    var codings = TransferCodings()
 
     init(
         base: UnsafeRawPointer, count: Int,
@@ -357,53 +354,33 @@ struct HeadScanner {
     mutating func scanFields(from start: Int) throws(ScanStop) -> Int {
         var i = start
         while true {
-            guard i < end else { throw outOfBytes }
-            var c = byte(i)
-            if c == ByteClass.cr || c == ByteClass.lf {
-                return try lineEnd(at: i, stop: end, outOfLine: outOfBytes, otherwise: .lineEnding)
+            switch FieldLines.step(p, at: i, end: end) {
+            case .field(let line):
+                guard head.headerCount < headerCapacity, let headers else { throw .invalid(.headTooLarge) }
+                headers[head.headerCount] = line.headerField
+                head.headerCount &+= 1
+                try noteField(name: line.name, nameCount: line.nameCount, value: line.value, valueEnd: line.valueEnd)
+                i = line.next
+            case .end(let headLength):
+                return headLength
+            case .outOfBytes:
+                throw outOfBytes
+            case .invalid(let fault):
+                throw .invalid(fault.rule)
             }
-            if ByteClass.isOWS(c) { throw .invalid(.obsFold) }
-
-            // field-name ":" — an obs-fold line or whitespace before the colon fails here.
-            let nameStart = i
-            while true {
-                guard i < end else { throw outOfBytes }
-                c = byte(i)
-                if !ByteClass.isTChar(c) { break }
-                i &+= 1
-            }
-            guard c == UInt8(ascii: ":"), i > nameStart else { throw .invalid(.fieldName) }
-            let nameCount = i - nameStart
-            i &+= 1
-
-            while true {
-                guard i < end else { throw outOfBytes }
-                if !ByteClass.isOWS(byte(i)) { break }
-                i &+= 1
-            }
-            let valueStart = i
-            i = skipValueBytes(from: i, to: end)
-            guard i < end else { throw outOfBytes }
-            var valueEnd = i
-            i = try lineEnd(at: i, stop: end, outOfLine: outOfBytes, otherwise: .fieldValue)
-            while valueEnd > valueStart, ByteClass.isOWS(byte(valueEnd - 1)) { valueEnd &-= 1 }
-
-            guard head.headerCount < headerCapacity, let headers else {
-                throw .invalid(.headTooLarge)
-            }
-            let value = ByteSpan(offset: valueStart, count: valueEnd - valueStart)
-            headers[head.headerCount] = HeaderField(name: ByteSpan(offset: nameStart, count: nameCount), value: value)
-            head.headerCount &+= 1
-            try noteField(name: nameStart, nameCount: nameCount, value: valueStart, valueEnd: valueEnd)
         }
     }
+}
 
-    /// Offset of the first byte in `start..<stop` that cannot be in a field value, or `stop`.
+extension FieldLineFault {
+    /// The rule of the strictness policy a request breaks with this fault.
     @inline(__always)
-    func skipValueBytes(from start: Int, to stop: Int) -> Int {
-        var i = start
-        while i + 8 <= stop, !ByteClass.wordMayEndValue(word(i)) { i &+= 8 }
-        while i < stop, ByteClass.isValueChar(byte(i)) { i &+= 1 }
-        return i
+    var rule: StrictnessRule {
+        switch self {
+        case .lineEnding: .lineEnding
+        case .obsFold: .obsFold
+        case .fieldName: .fieldName
+        case .fieldValue: .fieldValue
+        }
     }
 }

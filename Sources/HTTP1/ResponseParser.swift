@@ -64,9 +64,7 @@ struct ResponseScanner {
     let headers: UnsafeMutablePointer<HeaderField>?
     let headerCapacity: Int
     var head = ResponseHead()
-    var hasTransferEncoding = false
-    var codingCount = 0
-    var onlyChunked = true
+    var codings = TransferCodings()
 
     init(base: UnsafeRawPointer, count: Int, headers: UnsafeMutableBufferPointer<HeaderField>, maxHeadBytes: Int) {
         p = base
@@ -142,7 +140,7 @@ struct ResponseScanner {
         guard byte(i) == ByteClass.sp else { throw .invalid(.statusLine) }  // `HTTP/1.1 200\r\n` too: SP is not optional
         i &+= 1
         let reasonStart = i
-        i = skipValueBytes(from: i, to: end)
+        i = FieldLines.skipValueBytes(p, from: i, to: end)
         head.reason = ByteSpan(offset: reasonStart, count: i - reasonStart)
         return try lineEnd(at: i)
     }
@@ -166,51 +164,22 @@ struct ResponseScanner {
     mutating func scanFields(from start: Int) throws(ResponseStop) -> Int {
         var i = start
         while true {
-            guard i < end else { throw outOfBytes }
-            var c = byte(i)
-            if c == ByteClass.cr || c == ByteClass.lf { return try lineEnd(at: i) }
-
-            // field-name ":" — an obs-fold line or whitespace before the colon fails here.
-            let nameStart = i
-            while true {
-                guard i < end else { throw outOfBytes }
-                c = byte(i)
-                if !ByteClass.isTChar(c) { break }
-                i &+= 1
+            switch FieldLines.step(p, at: i, end: end) {
+            case .field(let line):
+                guard head.headerCount < headerCapacity, let headers else { throw .invalid(.tooManyFields) }
+                headers[head.headerCount] = line.headerField
+                head.headerCount &+= 1
+                try noteField(name: line.name, nameCount: line.nameCount, value: line.value, valueEnd: line.valueEnd)
+                i = line.next
+            case .end(let headLength):
+                return headLength
+            case .outOfBytes:
+                throw outOfBytes
+            case .invalid(let fault):
+                // A response names one fault for every malformed field line but a bad line end.
+                throw .invalid(fault == .lineEnding ? .lineEnding : .fieldLine)
             }
-            guard c == UInt8(ascii: ":"), i > nameStart else { throw .invalid(.fieldLine) }
-            let nameCount = i - nameStart
-            i &+= 1
-            while true {
-                guard i < end else { throw outOfBytes }
-                if !ByteClass.isOWS(byte(i)) { break }
-                i &+= 1
-            }
-            let valueStart = i
-            i = skipValueBytes(from: i, to: end)
-            var valueEnd = i
-            guard i < end else { throw outOfBytes }
-            c = byte(i)
-            guard c == ByteClass.cr || c == ByteClass.lf else { throw .invalid(.fieldLine) }
-            i = try lineEnd(at: i)
-            while valueEnd > valueStart, ByteClass.isOWS(byte(valueEnd - 1)) { valueEnd &-= 1 }
-
-            guard head.headerCount < headerCapacity, let headers else { throw .invalid(.tooManyFields) }
-            headers[head.headerCount] = HeaderField(
-                name: ByteSpan(offset: nameStart, count: nameCount),
-                value: ByteSpan(offset: valueStart, count: valueEnd - valueStart))
-            head.headerCount &+= 1
-            try noteField(name: nameStart, nameCount: nameCount, value: valueStart, valueEnd: valueEnd)
         }
-    }
-
-    /// Offset of the first byte in `start..<stop` that cannot be in a field value, or `stop`.
-    @inline(__always)
-    func skipValueBytes(from start: Int, to stop: Int) -> Int {
-        var i = start
-        while i + 8 <= stop, !ByteClass.wordMayEndValue(p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i &+= 8 }
-        while i < stop, ByteClass.isValueChar(byte(i)) { i &+= 1 }
-        return i
     }
 
     // MARK: - Framing fields
@@ -219,12 +188,13 @@ struct ResponseScanner {
     mutating func noteField(name: Int, nameCount: Int, value: Int, valueEnd: Int) throws(ResponseStop) {
         switch nameCount {
         case 10 where ByteClass.equalsLowercase(p + name, 10, "connection"):
-            noteConnection(value, valueEnd)
+            FramingValues.connectionOptions(
+                p, from: value, to: valueEnd, close: &head.connectionClose, keepAlive: &head.connectionKeepAlive)
         case 14 where ByteClass.equalsLowercase(p + name, 14, "content-length"):
             try noteContentLength(value, valueEnd)
         case 17 where ByteClass.equalsLowercase(p + name, 17, "transfer-encoding"):
             guard head.contentLength < 0 else { throw .invalid(.framing) }
-            noteTransferEncoding(value, valueEnd)
+            codings.add(p, from: value, to: valueEnd)
         default:
             break
         }
@@ -232,68 +202,21 @@ struct ResponseScanner {
 
     /// Exactly one `Content-Length` of 1*DIGIT, never beside `Transfer-Encoding`.
     mutating func noteContentLength(_ start: Int, _ end: Int) throws(ResponseStop) {
-        guard !hasTransferEncoding else { throw .invalid(.framing) }
-        guard head.contentLength < 0, start < end else { throw .invalid(.contentLength) }
-        var length = 0
-        var i = start
-        while i < end {
-            let digit = byte(i) &- UInt8(ascii: "0")
-            guard digit <= 9 else { throw .invalid(.contentLength) }
-            let (tens, o1) = length.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = tens.addingReportingOverflow(Int(digit))
-            guard !o1, !o2 else { throw .invalid(.contentLength) }
-            length = sum
-            i &+= 1
+        guard !codings.present else { throw .invalid(.framing) }
+        guard head.contentLength < 0, let length = FramingValues.contentLength(p, from: start, to: end) else {
+            throw .invalid(.contentLength)
         }
         head.contentLength = length
-    }
-
-    /// Counts the codings of a comma-separated list; `finishFraming` judges them.
-    mutating func noteTransferEncoding(_ start: Int, _ end: Int) {
-        hasTransferEncoding = true
-        var i = start
-        while i < end {
-            let element = listElement(from: i, to: end)
-            i = element.next
-            guard element.end > element.start else { continue }
-            codingCount &+= 1
-            if !ByteClass.equalsLowercase(p + element.start, element.end - element.start, "chunked") { onlyChunked = false }
-        }
-    }
-
-    mutating func noteConnection(_ start: Int, _ end: Int) {
-        var i = start
-        while i < end {
-            let element = listElement(from: i, to: end)
-            i = element.next
-            let count = element.end - element.start
-            if ByteClass.equalsLowercase(p + element.start, count, "close") {
-                head.connectionClose = true
-            } else if ByteClass.equalsLowercase(p + element.start, count, "keep-alive") {
-                head.connectionKeepAlive = true
-            }
-        }
     }
 
     /// Checks that need the whole head.
     @inline(__always)
     mutating func finishFraming() throws(ResponseStop) {
-        guard hasTransferEncoding else { return }
+        guard codings.present else { return }
         // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
         guard head.versionMinor >= 1 else { throw .invalid(.framing) }
-        guard codingCount == 1, onlyChunked else { throw .invalid(.transferCoding) }
+        // Exactly `chunked`: a client that cannot decode another coding cannot deliver the body.
+        guard codings.count == 1, codings.lastIsChunked else { throw .invalid(.transferCoding) }
         head.isChunked = true
-    }
-
-    /// The next element of a `#list` at `start`, without surrounding OWS, and the offset after its comma.
-    @inline(__always)
-    func listElement(from start: Int, to end: Int) -> (start: Int, end: Int, next: Int) {
-        var i = start
-        while i < end, ByteClass.isOWS(byte(i)) { i &+= 1 }
-        let elementStart = i
-        while i < end, byte(i) != UInt8(ascii: ",") { i &+= 1 }
-        var elementEnd = i
-        while elementEnd > elementStart, ByteClass.isOWS(byte(elementEnd - 1)) { elementEnd &-= 1 }
-        return (elementStart, elementEnd, i + 1)
     }
 }
