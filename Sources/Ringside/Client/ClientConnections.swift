@@ -40,8 +40,7 @@ final class ClientConnections {
     private let serverAddress: UpstreamAddress?
     /// Scratch space for the response parser's fields.
     private(set) var fields: UnsafeMutableBufferPointer<HeaderField>
-    private let dirtySlots: UnsafeMutablePointer<UInt32>
-    private(set) var dirtyCount = 0
+    private var dirty: DirtyList
     /// No deadline is earlier than this (a lower bound; `.max` without any).
     var nextDeadline = Int64.max
     private var exchanges: UInt64 = 0
@@ -60,7 +59,7 @@ final class ClientConnections {
         freeSlots = Array((0..<capacity).reversed())  // lowest slots first
         queues = SendQueues(slots: max(capacity, 1), depth: 3)
         fields = .allocate(capacity: 100)
-        dirtySlots = .allocate(capacity: max(2 * capacity, 1))
+        dirty = DirtyList(slots: capacity)
     }
 
     deinit {
@@ -69,7 +68,6 @@ final class ClientConnections {
         slots.deallocate()
         pools.forEach { $0.deallocate() }
         fields.deallocate()
-        dirtySlots.deallocate()
     }
 
     @inline(__always)
@@ -241,28 +239,13 @@ final class ClientConnections {
         freeSlots.append(slot)
     }
 
-    // MARK: Dirty list
+    // MARK: Dirty list (see `DirtyList`)
 
-    @inline(__always)
-    func markDirty(_ slot: Int) {
-        guard !slots[slot].isDirty else { return }
-        precondition(dirtyCount < 2 * capacity, "client dirty list overflow")
-        slots[slot].setDirty(true)
-        dirtySlots[dirtyCount] = UInt32(slot)
-        dirtyCount += 1
-    }
-
-    @inline(__always)
-    func dirtySlot(at index: Int) -> Int { Int(dirtySlots[index]) }
-
-    /// Ends a slot's flush (see `ConnectionTable.flushed`).
-    @inline(__always)
-    func flushed(_ slot: Int, generation: UInt32) {
-        if slots[slot].generation == generation { slots[slot].setDirty(false) }
-    }
-
-    @inline(__always)
-    func clearDirty() { dirtyCount = 0 }
+    var dirtyCount: Int { dirty.count }
+    @inline(__always) func markDirty(_ slot: Int) { dirty.mark(slot, in: slots) }
+    @inline(__always) func dirtySlot(at index: Int) -> Int { dirty[index] }
+    @inline(__always) func flushed(_ slot: Int, generation: UInt32) { dirty.flushed(slot, generation: generation, in: slots) }
+    @inline(__always) func clearDirty() { dirty.clear() }
 
     // MARK: The worker's end
 
@@ -282,3 +265,5 @@ final class ClientConnections {
         }
     }
 }
+
+extension ClientConnection: DirtyListSlot {}

@@ -19,8 +19,7 @@ struct ConnectionTable: ~Copyable {
     private let freeSlots: UnsafeMutablePointer<UInt32>
     private var freeCount: Int
     /// Slots touched this loop turn, each once (see `Connection.Flags.dirty`).
-    private let dirtySlots: UnsafeMutablePointer<UInt32>
-    private(set) var dirtyCount = 0
+    private var dirty: DirtyList
     private var timers: TimerWheel
     private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -37,9 +36,7 @@ struct ConnectionTable: ~Copyable {
         // Lowest slots on top of the stack: busy slots stay dense in memory.
         for index in 0..<capacity { freeSlots[index] = UInt32(capacity - 1 - index) }
         freeCount = capacity
-        // A slot is listed once per walk, plus once more if it is freed and
-        // reused during the walk: twice the slots bound the list.
-        dirtySlots = .allocate(capacity: 2 * capacity)
+        dirty = DirtyList(slots: capacity)
         timers = TimerWheel(now: now)
     }
 
@@ -48,7 +45,6 @@ struct ConnectionTable: ~Copyable {
         slots.deallocate()
         munmap(spill, capacity * spillSize)
         freeSlots.deallocate()
-        dirtySlots.deallocate()
         timers.deallocate()
     }
 
@@ -113,32 +109,13 @@ struct ConnectionTable: ~Copyable {
 
     mutating func popExpired(now: Int) -> Int? { timers.popExpired(now: now, in: slots) }
 
-    // MARK: Dirty list
+    // MARK: Dirty list (see `DirtyList`)
 
-    @inline(__always)
-    mutating func markDirty(_ slot: Int) {
-        guard !slots[slot].isDirty else { return }
-        precondition(dirtyCount < 2 * capacity, "dirty list overflow")
-        slots[slot].setDirty(true)
-        dirtySlots[dirtyCount] = UInt32(slot)
-        dirtyCount += 1
-    }
-
-    /// The `index`-th slot on the dirty list. Its flag stays set while the
-    /// engine flushes it, so marking it again meanwhile is a no-op; call
-    /// `flushed(_:generation:)` afterwards.
-    @inline(__always)
-    func dirtySlot(at index: Int) -> Int { Int(dirtySlots[index]) }
-
-    /// Ends a slot's flush: a later change puts it on the list again. A slot
-    /// freed and reused during the flush keeps the new connection's flag.
-    @inline(__always)
-    mutating func flushed(_ slot: Int, generation: UInt32) {
-        if slots[slot].generation == generation { slots[slot].setDirty(false) }
-    }
-
-    /// Forgets the dirty list once every entry was taken.
-    @inline(__always)
-    mutating func clearDirty() { dirtyCount = 0 }
-
+    var dirtyCount: Int { dirty.count }
+    @inline(__always) mutating func markDirty(_ slot: Int) { dirty.mark(slot, in: slots) }
+    @inline(__always) func dirtySlot(at index: Int) -> Int { dirty[index] }
+    @inline(__always) func flushed(_ slot: Int, generation: UInt32) { dirty.flushed(slot, generation: generation, in: slots) }
+    @inline(__always) mutating func clearDirty() { dirty.clear() }
 }
+
+extension Connection: DirtyListSlot {}
