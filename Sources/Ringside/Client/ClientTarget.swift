@@ -48,28 +48,14 @@ struct UpstreamAddress: Sendable {
         var literal = host
         if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = String(literal.dropFirst().dropLast()) }
         if literal == "localhost" { literal = "127.0.0.1" }
-        storage = sockaddr_storage()
-        if literal.contains(":") {
-            var ipv6 = sockaddr_in6()
-            ipv6.sin6_family = sa_family_t(AF_INET6)
-            ipv6.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, literal, &ipv6.sin6_addr) == 1 else {
-                throw .invalidUpstream("\(host) is not an IPv6 address")
-            }
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: ipv6, as: sockaddr_in6.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            authority = "[\(literal)]:\(port)"
-        } else {
-            var ipv4 = sockaddr_in()
-            ipv4.sin_family = sa_family_t(AF_INET)
-            ipv4.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, literal, &ipv4.sin_addr) == 1 else {
-                throw .invalidUpstream("\(host) is not an IP address (host names are not resolved)")
-            }
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: ipv4, as: sockaddr_in.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            authority = "\(literal):\(port)"
+        let isIPv6 = literal.contains(":")
+        guard let address = IPSocketAddress(literal: literal, port: port) else {
+            throw .invalidUpstream(
+                isIPv6 ? "\(host) is not an IPv6 address" : "\(host) is not an IP address (host names are not resolved)")
         }
+        storage = address.storage
+        length = address.length
+        authority = isIPv6 ? "[\(literal)]:\(port)" : "\(literal):\(port)"
     }
 
     /// `http://HOST:PORT`, with an optional trailing `/`.

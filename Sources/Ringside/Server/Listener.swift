@@ -25,28 +25,11 @@ enum Listener {
     }
 
     private static func open(host: String, port: Int, backlog: Int32) throws -> Int32 {
-        var address = sockaddr_storage()
-        let length: socklen_t
-        let family: Int32
-        if host.contains(":") {
-            var ipv6 = sockaddr_in6()
-            ipv6.sin6_family = sa_family_t(AF_INET6)
-            ipv6.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, host, &ipv6.sin6_addr) == 1 else { throw SystemCallError(step: "invalid IPv6 address \(host)", errno: EINVAL) }
-            withUnsafeMutableBytes(of: &address) { $0.storeBytes(of: ipv6, as: sockaddr_in6.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            family = AF_INET6
-        } else {
-            var ipv4 = sockaddr_in()
-            ipv4.sin_family = sa_family_t(AF_INET)
-            ipv4.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, host, &ipv4.sin_addr) == 1 else { throw SystemCallError(step: "invalid IPv4 address \(host)", errno: EINVAL) }
-            withUnsafeMutableBytes(of: &address) { $0.storeBytes(of: ipv4, as: sockaddr_in.self) }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            family = AF_INET
+        guard let address = IPSocketAddress(literal: host, port: port) else {
+            throw SystemCallError(step: "invalid \(host.contains(":") ? "IPv6" : "IPv4") address \(host)", errno: EINVAL)
         }
 
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemCallError(step: "socket", errno: errno) }
         var one: Int32 = 1
         let size = socklen_t(MemoryLayout<Int32>.size)
@@ -59,8 +42,8 @@ enum Listener {
             close(fd)
             throw SystemCallError(step: "setsockopt", errno: code)
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        let bound = withUnsafePointer(to: address.storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, address.length) }
         }
         guard bound == 0 else {
             let code = errno
