@@ -59,15 +59,7 @@ enum Listener {
     }
 
     private static func localPort(_ fd: Int32) throws -> Int {
-        var address = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard result == 0 else { throw SystemCallError(step: "getsockname", errno: errno) }
-        return withUnsafeBytes(of: &address) { raw in
-            // sin_port and sin6_port sit at the same offset, in network order.
-            Int(UInt16(bigEndian: raw.load(fromByteOffset: 2, as: UInt16.self)))
-        }
+        guard let address = SocketAddress(localOf: fd) else { throw SystemCallError(step: "getsockname", errno: errno) }
+        return address.port
     }
 }
