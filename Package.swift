@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // No FoundationURL trait: the server does not need Foundation's URL.
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0", traits: []),
+        // Users' own metrics (swift-metrics), exposed with the built-in ones by swift-prometheus's registry.
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // C shim over the system liburing (Debian liburing-dev 2.3): io_uring alone.
@@ -40,6 +43,8 @@ let package = Package(
                 "IOUring", "HTTP1", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

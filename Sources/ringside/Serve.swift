@@ -33,8 +33,22 @@ struct Serve: ParsableCommand {
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
+    @OptionGroup(title: "Logs and metrics")
+    var observability: ObservabilityOptions
+
     func run() throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let level = observability.logLevel
+        switch observability.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
+        }
+        let registry = observability.metrics ? RingsideMetrics.bootstrap() : nil
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
             maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
@@ -45,10 +59,20 @@ struct Serve: ParsableCommand {
             timeouts: ServerConfiguration.Timeouts(
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
-                linger: timeouts.lingerTimeout))
+                linger: timeouts.lingerTimeout),
+            metrics: ServerConfiguration.Metrics(
+                isEnabled: observability.metrics, path: observability.metricsPath, adminPort: observability.adminPort,
+                registry: registry),
+            accessLog: observability.accessLog.map {
+                ServerConfiguration.AccessLog(path: $0, format: observability.logFormat == .json ? .json : .text)
+            },
+            requestIDs: observability.requestIds)
         let server = Server(configuration: configuration, router: DemoRoutes.router())
         do {
             try server.run { boundPort in
+                if let adminPort = server.adminPort {
+                    print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
+                }
                 print("Listening on http://\(displayHost):\(boundPort)")
                 fflush(nil)  // tests and scripts wait for this line
             }

@@ -32,6 +32,9 @@ final class WorkerRuntime: @unchecked Sendable {
     let logger: Logger
     /// Wakes the worker's loop from other threads.
     let signal: WorkerSignal
+    /// The worker's metrics (nil when off), for code running on the worker
+    /// (an offload refusal, the upstream client). Set before the worker serves.
+    var metrics: WorkerMetrics?
     private var local: [Event] = []
     private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
     private let remote = Mutex<[Event]>([])
@@ -144,7 +147,7 @@ final class WorkerRuntime: @unchecked Sendable {
             // The client left and the connection cancelled the task: nobody to tell.
             return Response(ServerResponses.internalServerError)
         default:
-            logger.error("handler threw", metadata: [
+            request.logger.error("handler threw", metadata: [
                 "method": "\(request.method)", "path": "\(request.path)", "error": "\(error)",
             ])
             return Response(ServerResponses.internalServerError)

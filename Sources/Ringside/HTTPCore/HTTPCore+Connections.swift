@@ -14,6 +14,7 @@ extension HTTPCore {
     /// Takes a slot for an accepted socket, or nil when the table is full.
     mutating func open(fd: Int32) -> Int? {
         guard let slot = connections.open(fd: fd) else { return nil }
+        observer.metrics?.add(.connectionsAccepted)
         connections.markDirty(slot)  // starts its idle timer and its receive
         return slot
     }
@@ -38,6 +39,7 @@ extension HTTPCore {
     /// A send wrote `count` bytes of `slot`'s queue.
     mutating func sent(_ slot: Int, _ count: Int) {
         let connection = connections[slot]
+        observer.metrics?.add(.bytesSent, UInt64(count))
         queues.consume(slot, count)
         if count > 0 { connection.pointee.progressed = true }
         connections.markDirty(slot)
@@ -79,6 +81,8 @@ extension HTTPCore {
 
     /// The backend closed `slot`'s socket: the slot and its queue are free.
     mutating func release(_ slot: Int) {
+        requestEnded(slot)
+        observer.metrics?.add(.connectionsClosed)
         queues.clear(slot)
         connections.free(slot)
     }

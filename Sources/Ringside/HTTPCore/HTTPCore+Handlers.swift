@@ -37,6 +37,7 @@ extension HTTPCore {
         connections[slot].pointee.pending = PendingRequest(
             route: route, parts: parts, headLength: headLength, expectedBody: length, framing: framing)
         startBody(slot, head)
+        deferAnswer(slot)
         return 0
     }
 
@@ -52,6 +53,9 @@ extension HTTPCore {
 
     /// Runs route `route`'s handler for `parts`; its answer is framed as `framing`.
     mutating func run(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
+        var parts = parts
+        parts.requestID = requestID(slot)
+        parts.runtime = runtime
         let generation = connections[slot].pointee.generation
         let plain = runtime.middleware.isEmpty
         switch actions[route] {
@@ -71,6 +75,7 @@ extension HTTPCore {
             if runtime.offload(storage, slot: slot, generation: generation, handler) {
                 wait(slot, framing)
             } else {
+                observer.metrics?.add(.offloadRejected)
                 respond(slot, Response(ServerResponses.serviceUnavailable), framing)
             }
         case .offload(let handler):
@@ -92,6 +97,7 @@ extension HTTPCore {
     }
 
     private mutating func wait(_ slot: Int, _ framing: ResponseFraming) {
+        deferAnswer(slot)
         connections[slot].pointee.beginWaiting(framing)
         connections.markDirty(slot)
     }

@@ -68,7 +68,7 @@ extension HTTPCore {
         switch response.body {
         case .prebuilt(let prebuilt):
             if response.headerFields.isEmpty && response.status == prebuilt.status, let index = catalog.index(of: prebuilt) {
-                enqueue(slot, catalog.bytes(index, framing))
+                queueAnswer(slot, index, framing)
             } else {
                 // Changed after the fact, or never laid out here: encode it like any other.
                 var fields = prebuilt.headerFields
@@ -93,10 +93,13 @@ extension HTTPCore {
         _ slot: Int, _ status: HTTPResponse.Status, _ fields: HTTPFields, _ body: UnsafeRawBufferPointer,
         _ framing: ResponseFraming, bodyFraming: ResponseHeadEncoder.Framing? = nil
     ) {
-        let buffer = DynamicResponseEncoder.encode(
-            status: status, fields: fields, body: body, framing: bodyFraming ?? .contentLength(body.count),
-            headOnly: framing.headOnly, serverFields: UnsafeRawBufferPointer(serverFields),
-            date: catalog.date, connection: fixedBytes.connection(framing.variant))
+        let buffer = withAnswerLines(slot, framing.variant) { lines in
+            DynamicResponseEncoder.encode(
+                status: status, fields: fields, body: body, framing: bodyFraming ?? .contentLength(body.count),
+                headOnly: framing.headOnly, serverFields: UnsafeRawBufferPointer(serverFields),
+                date: catalog.date, connection: lines)
+        }
         enqueue(slot, buffer.written, owner: buffer)
+        countAnswer(slot, status: status.code, bytes: buffer.count)
     }
 }

@@ -136,6 +136,11 @@ struct RequestParts: @unchecked Sendable {
     var parameterNames: [String]
     var body: UnsafeRawBufferPointer
     var socket: Int32
+    /// The request's `x-request-id` (when request ids are on), valid as long as `base`.
+    var requestID: UnsafeRawBufferPointer?
+    /// The worker serving it, for ``Request/logger``. Unowned: a worker's
+    /// runtime outlives its handlers' tasks and offloaded jobs (which hold it).
+    unowned(unsafe) var runtime: WorkerRuntime?
 
     func bytes(_ span: ByteSpan) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + span.start, count: Int(span.count))

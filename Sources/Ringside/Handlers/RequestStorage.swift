@@ -19,7 +19,8 @@ final class RequestStorage: Sendable {
         let parametersBytes = source.parameters.count * MemoryLayout<ByteSpan>.stride
         let alignment = MemoryLayout<HeaderField>.alignment
         let headEnd = (headLength + alignment - 1) & ~(alignment - 1)
-        let total = headEnd + fieldsBytes + parametersBytes + source.body.count
+        let idBytes = source.requestID?.count ?? 0
+        let total = headEnd + fieldsBytes + parametersBytes + source.body.count + idBytes
         memory = .allocate(byteCount: max(total, 1), alignment: 16)
 
         memory.copyMemory(from: source.base, byteCount: headLength)
@@ -40,6 +41,12 @@ final class RequestStorage: Sendable {
         parts.parameters = UnsafeBufferPointer(parameters)
         parts.body = UnsafeRawBufferPointer(start: body, count: source.body.count)
         parts.socket = -1
+        if let id = source.requestID, !id.isEmpty {
+            // The worker reuses its id lines: the handler gets its own copy.
+            let copy = body + source.body.count
+            copy.copyMemory(from: id.baseAddress!, byteCount: id.count)
+            parts.requestID = UnsafeRawBufferPointer(start: copy, count: id.count)
+        }
         self.parts = parts
         self.remoteAddress = remoteAddress
     }

@@ -21,12 +21,15 @@ final class WorkerContext: Sendable {
     /// The server's offload pool, shared by its workers.
     let pool: OffloadPool?
     let logger: Logger
+    /// This worker's metrics (nil when off) and the access log's descriptor (-1: none).
+    let metrics: WorkerMetrics?
+    let accessLog: Int32
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
-        pool: OffloadPool?, logger: Logger
+        pool: OffloadPool?, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1
     ) {
         self.index = index
         self.configuration = configuration
@@ -35,6 +38,8 @@ final class WorkerContext: Sendable {
         self.signal = signal
         self.pool = pool
         self.logger = logger
+        self.metrics = metrics
+        self.accessLog = accessLog
     }
 
     var currentStatus: Status { Status(rawValue: status.load(ordering: .acquiring))! }

@@ -39,7 +39,10 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
             slotCapacity: configuration.maxConnectionsPerWorker, logger: context.logger))
-        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime)
+        runtime.metrics = context.metrics
+        core = HTTPCore(
+            configuration: configuration, router: context.router, runtime: runtime,
+            observer: RequestObserver(context: context))
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
         signal = context.signal
@@ -54,6 +57,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             updateAccepting()
             if stopping && ((core.connections.openCount == 0 && !backend.isAccepting) || drainTicksLeft < 0) { break }
             guard backend.wait(timeoutNanoseconds: waitTimeout()) else { break }
+            core.observer.beginTurn()
             while let event = backend.nextEvent() {
                 handle(event)
             }
@@ -64,6 +68,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             }
             core.runTasks(into: &taskEvents)
             flushDirty()
+            core.observer.endTurn()
         }
         backend.finish()
         core.finishTasks(into: &taskEvents)

@@ -21,12 +21,15 @@ public final class Server {
         case engineUnavailable(String)
         /// A worker could not set up its event loop.
         case workerFailed(String)
+        /// The metrics endpoint or the access log could not be set up; the text says why.
+        case observability(String)
 
         /// One line for the operator.
         public var description: String {
             switch self {
             case .engineUnavailable(let reason): reason
             case .workerFailed(let reason): "worker failed to start: \(reason)"
+            case .observability(let reason): reason
             }
         }
     }
@@ -35,11 +38,17 @@ public final class Server {
     public let configuration: ServerConfiguration
     /// The engine the workers run, known once ``start()`` returned.
     public private(set) var engine: ServerConfiguration.Engine
-    private let router: Router
-    private let logger: Logger
+    let router: Router
+    let logger: Logger
     private var workers: [Worker] = []
     private var listeners: [Int32] = []
-    private var pool: OffloadPool?
+    private(set) var pool: OffloadPool?
+    /// `/metrics` on `Metrics.adminPort`, and the access log's descriptor (see `Server+Observability.swift`).
+    var admin: Server?
+    var accessLogFD: Int32 = -1
+    /// The port `/metrics` is served on when it has one of its own, known once ``start()`` returned.
+    public var adminPort: Int? { admin?.boundPort }
+    private(set) var boundPort: Int?
 
     /// A server for `router`'s routes; nothing happens until ``start()`` or `run`.
     /// `logger` gets start-up notes, warnings and handler failures.
@@ -63,6 +72,7 @@ public final class Server {
             host: configuration.host, port: configuration.port,
             count: configuration.workers, backlog: configuration.backlog)
         listeners = bound.fds
+        boundPort = bound.port
 
         if configuration.offloadThreads > 0 {
             let pool = OffloadPool(
@@ -79,11 +89,20 @@ public final class Server {
 
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
+        let observability: Observability
+        do {
+            observability = try startObservability()
+        } catch {
+            stop()
+            throw error
+        }
         for (index, listener) in listeners.enumerated() {
             do {
                 let context = WorkerContext(
-                    index: index, configuration: workerConfiguration, router: router,
-                    listener: listener, signal: try WorkerSignal(), pool: pool, logger: logger)
+                    index: index, configuration: workerConfiguration, router: observability.router,
+                    listener: listener, signal: try WorkerSignal(), pool: pool, logger: logger,
+                    metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
+                    accessLog: accessLogFD)
                 workers.append(try Worker.start(context))
             } catch {
                 stop()
@@ -127,6 +146,7 @@ public final class Server {
     public func stop() {
         for worker in workers { worker.stopAndJoin() }
         workers.removeAll()
+        stopObservability()
         pool?.stop()
         pool = nil
         listeners.forEach { _ = close($0) }

@@ -56,6 +56,15 @@ public struct ServerConfiguration: Sendable {
     public var offloadThreads: Int
     /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
     public var offloadQueueDepth: Int
+    /// The Prometheus endpoint and the built-in per-request metrics.
+    public var metrics: Metrics
+    /// The access log; nil (the default) writes none.
+    public var accessLog: AccessLog?
+    /// Answer every request with `x-request-id`: the request's own when it
+    /// sent a valid one (up to 48 characters of `A-Z a-z 0-9 - _ . : + / = @`),
+    /// else one the worker makes (24 hex digits). Handlers read it as
+    /// ``Request/requestID``; it is in ``Request/logger``'s metadata and the access log.
+    public var requestIDs: Bool
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(
@@ -76,7 +85,10 @@ public struct ServerConfiguration: Sendable {
         timeouts: Timeouts = Timeouts(),
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
         offloadThreads: Int = ServerConfiguration.availableCPUs,
-        offloadQueueDepth: Int = 1024
+        offloadQueueDepth: Int = 1024,
+        metrics: Metrics = Metrics(),
+        accessLog: AccessLog? = nil,
+        requestIDs: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -96,6 +108,9 @@ public struct ServerConfiguration: Sendable {
         self.serverHeaders = serverHeaders
         self.offloadThreads = offloadThreads
         self.offloadQueueDepth = offloadQueueDepth
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.requestIDs = requestIDs
     }
 
     /// How long a connection may take, in seconds; each fires between N and N+1 s.

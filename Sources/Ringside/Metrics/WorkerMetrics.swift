@@ -1,0 +1,222 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One worker's built-in metrics, in memory that only the worker writes.
+///
+/// Every value is an `Atomic<UInt64>` that the owning thread bumps with a
+/// relaxed load and a relaxed store of the new value (a plain `inc` on
+/// x86-64: no lock prefix, no read-modify-write shared with anyone), and
+/// that a scrape on another thread reads with relaxed loads and sums over
+/// the workers. Nothing here allocates after `init`, takes a lock or is
+/// written by two threads; each worker's block is its own 128-byte-aligned
+/// allocation, so no cache line is shared between workers.
+///
+/// The request-duration histogram is a table of series, one per
+/// (method, route, status) the worker has answered, each with fixed
+/// log-spaced buckets and a sum. The worker finds a series through a
+/// private open-addressing index; a new series is published to scrapes by
+/// a release store of the series count after its key is written.
+final class WorkerMetrics: @unchecked Sendable {
+    // @unchecked: `index` and `nextSeriesKey` are touched by the owning
+    // worker only; every other field is written once in `init`, or is an
+    // `Atomic` written by the owner and read by scrapes, or a key written
+    // before the release store that publishes it and never again.
+
+    /// The plain counters (and gauges, kept as wrapping sums of +1/-1).
+    enum Counter: Int, CaseIterable {
+        case connectionsAccepted, connectionsClosed
+        case bytesReceived, bytesSent
+        /// Requests whose head was read and whose answer is not queued yet (a gauge).
+        case activeRequests
+        /// Offloaded jobs refused because the pool's queue was full.
+        case offloadRejected
+        /// Upstream client: connections open in this worker's pools (a gauge), and idle among them (a gauge).
+        case clientPoolConnections, clientPoolIdle
+        /// Answers that found the series table full (not in the histogram).
+        case seriesOverflow
+        // One counter per `ClientOutcome`, from here on.
+        case clientOutcomes
+    }
+
+    static let counterCount = Counter.clientOutcomes.rawValue + ClientOutcome.allCases.count
+
+    /// Upper bounds of the duration buckets, in seconds (then +Inf): log-spaced
+    /// 1-2.5-5 steps from 100 µs to 10 s.
+    static let bucketBounds: [Double] = [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+    private static let boundNanoseconds: [Int64] = bucketBounds.map { Int64(($0 * 1e9).rounded()) }
+    /// Buckets per series, +Inf included.
+    static let bucketCount = bucketBounds.count + 1
+    /// Values per series: the buckets (not cumulative), then the sum in nanoseconds.
+    static let seriesStride = bucketCount + 1
+    /// Series a worker can hold; answers beyond count in `seriesOverflow`.
+    static let seriesCapacity = 512
+    private static let indexSize = 1024  // a power of two, twice the capacity
+    /// A series key that no answer has (method 0xFF is never used).
+    static let noKey = UInt64.max
+
+    let worker: Int
+    private let counters: UnsafeMutablePointer<Atomic<UInt64>>
+    private let values: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Series keys in creation order; key `i` is valid once `seriesCount > i`.
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let seriesCount = Atomic<Int>(0)
+    /// Owner only: series number + 1 by hashed key (0: empty).
+    private let index: UnsafeMutablePointer<Int32>
+    /// Owner only: how many series exist.
+    private var ownedCount = 0
+
+    init(worker: Int) {
+        self.worker = worker
+        counters = WorkerMetrics.allocateAtomics(WorkerMetrics.counterCount)
+        values = WorkerMetrics.allocateAtomics(WorkerMetrics.seriesCapacity * WorkerMetrics.seriesStride)
+        keys = .allocate(capacity: WorkerMetrics.seriesCapacity)
+        keys.initialize(repeating: WorkerMetrics.noKey, count: WorkerMetrics.seriesCapacity)
+        index = .allocate(capacity: WorkerMetrics.indexSize)
+        index.initialize(repeating: 0, count: WorkerMetrics.indexSize)
+    }
+
+    deinit {
+        counters.deinitialize(count: WorkerMetrics.counterCount)
+        counters.deallocate()
+        values.deinitialize(count: WorkerMetrics.seriesCapacity * WorkerMetrics.seriesStride)
+        values.deallocate()
+        keys.deallocate()
+        index.deallocate()
+    }
+
+    /// Atomics on their own cache lines (128 bytes: adjacent-line prefetch included).
+    private static func allocateAtomics(_ count: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        let bytes = (count * MemoryLayout<Atomic<UInt64>>.stride + 127) & ~127
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 128)
+        let atomics = raw.bindMemory(to: Atomic<UInt64>.self, capacity: count)
+        for offset in 0..<count { (atomics + offset).initialize(to: Atomic(0)) }
+        return atomics
+    }
+
+    // MARK: Writing (the owning worker only)
+
+    /// Adds `amount` to `counter` (wrapping, so a gauge can add -1 as `UInt64.max`).
+    @inline(__always)
+    func add(_ counter: Counter, _ amount: UInt64 = 1) {
+        bump(counters + counter.rawValue, amount)
+    }
+
+    /// Adds one to the gauge or subtracts one from it.
+    @inline(__always)
+    func adjust(_ counter: Counter, up: Bool) {
+        bump(counters + counter.rawValue, up ? 1 : UInt64.max)
+    }
+
+    /// Counts one upstream client request that ended as `outcome`.
+    @inline(__always)
+    func add(_ outcome: ClientOutcome) {
+        bump(counters + Counter.clientOutcomes.rawValue + outcome.rawValue, 1)
+    }
+
+    /// One answer of series `key` that took `nanoseconds`.
+    @inline(__always)
+    func observe(_ key: UInt64, nanoseconds: Int64) {
+        guard let series = series(key) else {
+            add(.seriesOverflow)
+            return
+        }
+        let base = values + series * WorkerMetrics.seriesStride
+        bump(base + WorkerMetrics.bucket(nanoseconds), 1)
+        if nanoseconds > 0 { bump(base + WorkerMetrics.bucketCount, UInt64(nanoseconds)) }
+    }
+
+    /// The single writer's increment: a relaxed load and a relaxed store.
+    @inline(__always)
+    private func bump(_ atomic: UnsafeMutablePointer<Atomic<UInt64>>, _ amount: UInt64) {
+        atomic.pointee.store(atomic.pointee.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
+    }
+
+    /// The bucket of a duration: the first whose bound is not below it.
+    @inline(__always)
+    static func bucket(_ nanoseconds: Int64) -> Int {
+        // Answers within the turn that read them (0 ns) are the common case.
+        if nanoseconds <= 100_000 { return 0 }
+        return boundNanoseconds.firstIndex { nanoseconds <= $0 } ?? bucketBounds.count
+    }
+
+    /// The series of `key`, created on first use; nil when the table is full.
+    @inline(__always)
+    private func series(_ key: UInt64) -> Int? {
+        var position = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 54)
+        while true {
+            let entry = Int(index[position])
+            if entry == 0 { return create(key, at: position) }
+            if keys[entry - 1] == key { return entry - 1 }
+            position = (position + 1) & (WorkerMetrics.indexSize - 1)
+        }
+    }
+
+    private func create(_ key: UInt64, at position: Int) -> Int? {
+        guard ownedCount < WorkerMetrics.seriesCapacity else { return nil }
+        let series = ownedCount
+        keys[series] = key
+        index[position] = Int32(series + 1)
+        ownedCount += 1
+        seriesCount.store(ownedCount, ordering: .releasing)  // publishes the key
+        return series
+    }
+
+    // MARK: Reading (any thread)
+
+    /// The current value of `counter`.
+    func value(_ counter: Counter) -> UInt64 { counters[counter.rawValue].load(ordering: .relaxed) }
+
+    /// Requests that ended as `outcome`.
+    func value(_ outcome: ClientOutcome) -> UInt64 {
+        counters[Counter.clientOutcomes.rawValue + outcome.rawValue].load(ordering: .relaxed)
+    }
+
+    /// Adds every series' buckets and sum into `totals`, by key.
+    func addSeries(into totals: inout [UInt64: [UInt64]]) {
+        let count = seriesCount.load(ordering: .acquiring)
+        for series in 0..<count {
+            let base = values + series * WorkerMetrics.seriesStride
+            var sums = totals[keys[series]] ?? Array(repeating: 0, count: WorkerMetrics.seriesStride)
+            for offset in 0..<WorkerMetrics.seriesStride { sums[offset] &+= base[offset].load(ordering: .relaxed) }
+            totals[keys[series]] = sums
+        }
+    }
+}
+
+/// How an upstream (client) request ended, for `ringside_http_client_requests_total`.
+///
+/// The HTTP client records one per request through ``WorkerMetrics/add(_:)-(ClientOutcome)``
+/// on the worker that made it (`WorkerRuntime.current?.metrics`).
+enum ClientOutcome: Int, CaseIterable {
+    /// A complete response arrived (whatever its status).
+    case response
+    /// The connection could not be opened (refused, unreachable).
+    case connectFailed
+    /// A connect, head or body timeout fired.
+    case timedOut
+    /// The upstream reset or closed the connection before the response ended.
+    case connectionLost
+    /// The response broke HTTP's rules or a limit (head, body size).
+    case invalidResponse
+    /// The pool's wait queue was full: the request was never sent.
+    case rejected
+    /// The handler's client left and the request was cancelled.
+    case cancelled
+
+    /// The `outcome` label value.
+    var label: String {
+        switch self {
+        case .response: "response"
+        case .connectFailed: "connect_failed"
+        case .timedOut: "timeout"
+        case .connectionLost: "connection_lost"
+        case .invalidResponse: "invalid_response"
+        case .rejected: "rejected"
+        case .cancelled: "cancelled"
+        }
+    }
+}
