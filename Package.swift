@@ -81,7 +81,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The server the handler API tests run (every kind of route).
-        .executableTarget(name: "APIServer", dependencies: ["Ringside"], path: "Tests/APIServer", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "APIServer",
+            dependencies: ["Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Tests/APIServer", swiftSettings: swiftSettings),
         // Runs a command with io_uring_setup blocked by seccomp, as in a container.
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(

@@ -1,7 +1,9 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N,
-// --handler-timeout N and --middleware.
+// --handler-timeout N, --middleware and --request-ids; its users' metrics
+// (swift-metrics) are served at /metrics with the built-in ones.
+import CoreMetrics
 import Ringside
 import Synchronization
 #if canImport(Glibc)
@@ -141,6 +143,21 @@ router.get("/stream") { request in
     }
 }
 
+// Users' own metrics and request ids.
+router.get("/widgets") { request in
+    Counter(label: "api_widgets_total", dimensions: [("kind", request.queryItem("kind") ?? "plain")]).increment()
+    return Response(text: "counted")
+}
+router.get("/request-id") { request in
+    request.logger.notice("request id seen")
+    return Response(text: request.requestID ?? "none")
+}
+router.get("/async/request-id") { request in
+    await Task.yield()
+    return Response(text: request.requestID ?? "none")
+}
+router.post("/request-id") { request in Response(text: "\(request.requestID ?? "none") \(request.bodyCount)") }
+
 if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
 
 let engine = ServerConfiguration.Engine(rawValue: option("--engine") ?? "auto") ?? .auto
@@ -151,6 +168,8 @@ if let threads = option("--offload-threads").flatMap(Int.init) { configuration.o
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
+configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
+configuration.metrics.registry = RingsideMetrics.bootstrap()
 // The async `run`, from an async function (top-level code would pick the blocking one).
 func serve(_ configuration: ServerConfiguration, _ router: Router) async throws {
     let host = configuration.host
