@@ -54,7 +54,7 @@ extension HTTPCore {
     /// Runs route `route`'s handler for `parts`; its answer is framed as `framing`.
     mutating func run(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
         var parts = parts
-        parts.requestID = requestID(slot)
+        parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
         parts.runtime = runtime
         let generation = connections[slot].pointee.generation
         let plain = runtime.middleware.isEmpty

@@ -298,7 +298,7 @@ struct HTTPCore: ~Copyable {
     ) -> RequestParts {
         let hasQueryMark = head.path.end < head.target.end && request[head.path.end] == UInt8(ascii: "?")
         return RequestParts(
-            method: head.method.httpMethod, base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
+            base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
             fields: UnsafeBufferPointer(start: headers.baseAddress, count: head.headerCount),
             parameters: UnsafeBufferPointer(start: parameters, count: parameterCount),
             parameterNames: parameterNames[route],

@@ -17,9 +17,13 @@ import Glibc
 public struct JSONLogHandler: LogHandler {
     /// Where lines go: a file descriptor, standard error (2) by default.
     public let fd: Int32
+    /// The logger's label, written as `label`.
     public let label: String
+    /// Lines below this level are not written.
     public var logLevel: Logger.Level
+    /// Metadata on every line of this handler.
     public var metadata: Logger.Metadata = [:]
+    /// Metadata taken at each line (task-local context, say).
     public var metadataProvider: Logger.MetadataProvider?
 
     /// A handler for `label` writing lines at `logLevel` or above to `fd`.
@@ -33,11 +37,13 @@ public struct JSONLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    /// One metadata value of this handler.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line.
     public func log(event: LogEvent) {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }

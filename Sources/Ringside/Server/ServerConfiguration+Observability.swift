@@ -41,6 +41,7 @@ extension ServerConfiguration {
 
         /// A file path (appended to, created if missing), or `-` for standard output.
         public var path: String
+        /// Text or JSON lines.
         public var format: Format
 
         /// The access log at `path` (`-`: standard output) in `format`.
