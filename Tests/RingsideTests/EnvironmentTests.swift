@@ -19,10 +19,10 @@ struct EnvironmentTests {
         process.standardOutput = FileHandle(forWritingAtPath: paths.out)
         process.standardError = FileHandle(forWritingAtPath: paths.err)
         try process.run()
-        // A command that was meant to fail but serves: stop it after a while (and fail the test).
+        // A command that was meant to fail but serves: kill it after a while (the caller fails the test).
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
         return CommandResult(
@@ -64,7 +64,7 @@ struct EnvironmentTests {
             let arguments = ["serve"] + (name == "host" ? [] : ["--host", "127.0.0.1"]) + (name == "port" ? [] : ["--port", "0"])
             let result = try Self.run(arguments, [variable: value])
             #expect(result.reason == .exit && result.status != 0,
-                    "\(variable)=\(value) was not read (the server started): map --\(name) in EnvironmentOptions")
+                    "\(variable)=\(value) was not read (the server served until killed): map --\(name) in EnvironmentOptions")
             #expect(result.stderr.contains(says), "\(variable)=\(value): \(result.stderr)")
         }
     }

@@ -32,9 +32,10 @@ final class WorkerRuntime: @unchecked Sendable {
     let logger: Logger
     /// Wakes the worker's loop from other threads.
     let signal: WorkerSignal
-    /// The worker's metrics (nil when off), for code running on the worker
-    /// (an offload refusal, the upstream client). Set before the worker serves.
-    var metrics: WorkerMetrics?
+    /// The worker's counters (nil when off), for code running on the worker
+    /// (an offload refusal, the upstream client); the request histogram is
+    /// the HTTP core's. Set before the worker serves.
+    var metrics: WorkerMetrics.Writer?
     private var local: [Event] = []
     private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
     private let remote = Mutex<[Event]>([])

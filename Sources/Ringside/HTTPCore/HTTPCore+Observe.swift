@@ -46,6 +46,18 @@ extension HTTPCore {
     /// request's id line when there is one, and counts it.
     @inline(__always)
     mutating func queueAnswer(_ slot: Int, _ index: Int, _ framing: ResponseFraming) {
+        guard observer.requestIDs != nil else {
+            let bytes = catalog.bytes(index, framing)
+            enqueue(slot, bytes)
+            countAnswer(slot, status: catalog.status(index), bytes: bytes.count)
+            return
+        }
+        queueAnswerWithID(slot, index, framing)
+    }
+
+    /// ``queueAnswer(_:_:_:)`` with request ids on (kept out of line).
+    @inline(never)
+    private mutating func queueAnswerWithID(_ slot: Int, _ index: Int, _ framing: ResponseFraming) {
         let bytes = catalog.bytes(index, framing)
         var sent = bytes.count
         if let line = idLine(slot), queues.count(slot) + 3 <= queues.depth {
@@ -83,19 +95,36 @@ extension HTTPCore {
     mutating func countAnswer(_ slot: Int, status: Int, bytes: Int) {
         guard observer.isOn else { return }
         let record = observer[slot]
+        if record.pointee.state == .answering && observer.accessLog == nil {
+            // The common case, inline: an answer in the turn that read its head, metrics only.
+            observer.metrics?.observe(
+                RequestObserver.key(method: record.pointee.method, route: record.pointee.route, status: status),
+                nanoseconds: observer.turnStart &- record.pointee.start)
+            record.pointee.state = .idle
+            return
+        }
+        countAnswerSlowly(slot, status: status, bytes: bytes)
+    }
+
+    /// ``countAnswer(_:status:bytes:)`` for deferred answers, answers without
+    /// a request, and the access log (kept out of line).
+    @inline(never)
+    private mutating func countAnswerSlowly(_ slot: Int, status: Int, bytes: Int) {
+        let record = observer[slot]
         let known = record.pointee.state != .idle
         let nanoseconds = known ? observer.turnStart - record.pointee.start : 0
         let method = known ? record.pointee.method : HTTP1.Method.other.rawValue
         let route = known ? record.pointee.route : 0
-        if let metrics = observer.metrics {
-            if record.pointee.state == .deferred { metrics.adjust(.activeRequests, up: false) }
-            metrics.observe(RequestObserver.key(method: method, route: route, status: status), nanoseconds: nanoseconds)
+        if observer.metrics != nil {
+            if record.pointee.state == .deferred { observer.metrics?.adjust(.activeRequests, up: false) }
+            observer.metrics?.observe(
+                RequestObserver.key(method: method, route: route, status: status), nanoseconds: nanoseconds)
         }
-        if let log = observer.accessLog {
+        if observer.accessLog != nil {
             let id = known && record.pointee.idLength > 0
                 ? observer.requestIDs?.id(slot, entry: record.pointee.idEntry, length: record.pointee.idLength) : nil
             let connection = connections[slot]
-            log.append(
+            observer.accessLog?.append(
                 slot: slot, fd: connection.pointee.fd, generation: connection.pointee.generation,
                 method: known ? HTTP1.Method(rawValue: method) : nil, status: status, bytes: bytes,
                 nanoseconds: nanoseconds, requestID: id)

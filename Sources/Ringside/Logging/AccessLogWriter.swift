@@ -13,8 +13,9 @@ import Glibc
 /// reserved memory that costs RAM only once used. Workers share the log's
 /// descriptor (opened with `O_APPEND`); each write holds whole lines, and
 /// to a pipe at most `PIPE_BUF` bytes, so lines of different workers never
-/// interleave.
-final class AccessLogWriter {
+/// interleave. A struct, so the hot path touches no reference count; the
+/// worker's `RequestObserver` flushes and frees it.
+struct AccessLogWriter {
     /// Longest path kept; a longer one is logged cut, ending in `...`.
     static let maxPath = 256
     private static let slotSize = 320
@@ -29,7 +30,7 @@ final class AccessLogWriter {
     private let json: Bool
     private let isPipe: Bool
     private let buffer: UnsafeMutableRawPointer
-    private var count = 0
+    private(set) var count = 0
     private let slots: UnsafeMutableRawPointer
     private let slotCapacity: Int
     /// `2026-11-23T04:55:47.123Z`, formatted at the first line of each turn.
@@ -50,7 +51,8 @@ final class AccessLogWriter {
         time = .allocate(byteCount: 24, alignment: 8)
     }
 
-    deinit {
+    /// Writes what is left and frees the memory (when the worker ends).
+    mutating func close() {
         flush()
         buffer.deallocate()
         munmap(slots, slotCapacity * AccessLogWriter.slotSize)
@@ -92,7 +94,7 @@ final class AccessLogWriter {
 
     /// One answered request. `method` nil: no request head was read (the
     /// answer is the server's to bytes that were not a request).
-    func append(
+    mutating func append(
         slot: Int, fd socket: Int32, generation: UInt32, method: HTTP1.Method?, status: Int, bytes: Int,
         nanoseconds: Int64, requestID: UnsafeRawBufferPointer?
     ) {
@@ -103,23 +105,24 @@ final class AccessLogWriter {
         let path = UnsafeRawBufferPointer(start: base + AccessLogWriter.pathOffset, count: Int(base.load(fromByteOffset: 4, as: UInt16.self)))
         let cut = base.load(fromByteOffset: 6, as: UInt8.self) != 0
         let time = UnsafeRawBufferPointer(start: self.time, count: 24)
-        let name: StaticString = method.map(AccessLogWriter.name) ?? "-"
+        // Literal-backed strings: writing them copies their bytes, allocates nothing.
+        let name = method.map { $0 == .other ? "_OTHER" : $0.name } ?? "-"
         if json {
             put("{\"time\":\""); put(time)
             put("\",\"remote\":\""); put(peer)
-            put("\",\"method\":\""); put(name)
+            put("\",\"method\":\""); append(name)
             put("\",\"path\":\"")
             if method != nil { putEscaped(path); if cut { put("...") } } else { put("-") }
-            put("\",\"status\":"); putDecimal(status)
-            put(",\"bytes\":"); putDecimal(bytes)
+            put("\",\"status\":"); appendDecimal(status)
+            put(",\"bytes\":"); appendDecimal(bytes)
             put(",\"duration\":"); putSeconds(nanoseconds)
             put(",\"request_id\":")
             if let requestID { put("\""); put(requestID); put("\"") } else { put("null") }
             put("}\n")
         } else {
-            put(time); put(" "); put(peer); put(" \""); put(name); put(" ")
+            put(time); put(" "); put(peer); put(" \""); append(name); put(" ")
             if method != nil { putEscaped(path); if cut { put("...") } } else { put("-") }
-            put("\" "); putDecimal(status); put(" "); putDecimal(bytes); put(" "); putSeconds(nanoseconds); put(" ")
+            put("\" "); appendDecimal(status); put(" "); appendDecimal(bytes); put(" "); putSeconds(nanoseconds); put(" ")
             if let requestID { put(requestID) } else { put("-") }
             put("\n")
         }
@@ -127,7 +130,7 @@ final class AccessLogWriter {
 
     /// Writes what the turn logged. Whole lines per write; at most
     /// `PIPE_BUF` bytes per write to a pipe, so writes stay atomic.
-    func flush() {
+    mutating func flush() {
         timeIsCurrent = false
         var start = 0
         while start < count {
@@ -150,19 +153,19 @@ final class AccessLogWriter {
     // MARK: Writing bytes
 
     @inline(__always)
-    private func put(_ bytes: UnsafeRawBufferPointer) {
+    private mutating func put(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         (buffer + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         count += bytes.count
     }
 
     @inline(__always)
-    private func put(_ text: StaticString) {
+    private mutating func put(_ text: StaticString) {
         put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Request-target bytes are visible ASCII (the parser's rule): only `"` and `\` need escaping.
-    private func putEscaped(_ bytes: UnsafeRawBufferPointer) {
+    private mutating func putEscaped(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes {
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 buffer.storeBytes(of: UInt8(ascii: "\\"), toByteOffset: count, as: UInt8.self)
@@ -173,25 +176,10 @@ final class AccessLogWriter {
         }
     }
 
-    private func putDecimal(_ value: Int) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var position = scratch.count
-            var remaining = value.magnitude
-            repeat {
-                position -= 1
-                scratch[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            } while remaining > 0
-            if value < 0 { put("-") }
-            put(UnsafeRawBufferPointer(rebasing: scratch[position...]))
-        }
-    }
-
     /// Seconds with microseconds: `0.000123`.
-    private func putSeconds(_ nanoseconds: Int64) {
+    private mutating func putSeconds(_ nanoseconds: Int64) {
         let micros = max(nanoseconds, 0) / 1000
-        putDecimal(Int(micros / 1_000_000))
+        appendDecimal(Int(micros / 1_000_000))
         put(".")
         var fraction = Int(micros % 1_000_000)
         for _ in 0..<6 {
@@ -203,7 +191,7 @@ final class AccessLogWriter {
     }
 
     /// The wall-clock time of this turn in RFC 3339 form, UTC, milliseconds.
-    private func formatTime() {
+    private mutating func formatTime() {
         timeIsCurrent = true
         let now = WallClock.now()
         var seconds = now.tv_sec
@@ -227,19 +215,10 @@ final class AccessLogWriter {
         field(Int(parts.tm_sec), 2, UInt8(ascii: "."))
         field(now.tv_nsec / 1_000_000, 3, UInt8(ascii: "Z"))
     }
+}
 
-    private static func name(_ method: HTTP1.Method) -> StaticString {
-        switch method {
-        case .get: "GET"
-        case .head: "HEAD"
-        case .post: "POST"
-        case .put: "PUT"
-        case .delete: "DELETE"
-        case .connect: "CONNECT"
-        case .options: "OPTIONS"
-        case .trace: "TRACE"
-        case .patch: "PATCH"
-        case .other: "_OTHER"
-        }
-    }
+extension AccessLogWriter: ByteSink {
+    /// Appends `bytes` to the buffer (room was made before the line began).
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer) { put(bytes) }
 }

@@ -14,8 +14,9 @@ import Glibc
 /// over whenever its queue is empty, so a connection that does not pipeline
 /// only ever touches its first line. Lines are laid out line-major (line
 /// *e* of every slot together) in reserved, uncommitted memory: a page is
-/// paid for only once used.
-final class RequestIDs {
+/// paid for only once used. A struct of pointers, so the hot path touches
+/// no reference count; the worker's `RequestObserver` frees it.
+struct RequestIDs {
     /// The longest id taken from a request; a longer or invalid one is replaced.
     static let maxLength = 48
     static let lineSize = 64
@@ -49,7 +50,8 @@ final class RequestIDs {
         next.initialize(from: prefix, count: RequestIDs.generatedLength)
     }
 
-    deinit {
+    /// Frees the memory (when the worker ends).
+    func deallocate() {
         munmap(lines, capacity * entries * RequestIDs.lineSize)
         cursors.deallocate()
         next.deallocate()

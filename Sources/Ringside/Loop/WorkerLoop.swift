@@ -39,7 +39,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
             slotCapacity: configuration.maxConnectionsPerWorker, logger: context.logger))
-        runtime.metrics = context.metrics
+        runtime.metrics = context.metrics?.writer()
         core = HTTPCore(
             configuration: configuration, router: context.router, runtime: runtime,
             observer: RequestObserver(context: context))

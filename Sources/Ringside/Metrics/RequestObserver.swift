@@ -17,9 +17,13 @@ import Glibc
 /// being parsed and answered, a few microseconds at most, below the first
 /// bucket's 100 µs.
 struct RequestObserver: ~Copyable {
-    let metrics: WorkerMetrics?
-    let accessLog: AccessLogWriter?
+    // Structs of pointers, not objects: counting an answer touches no
+    // reference count (each retain is an atomic add).
+    var metrics: WorkerMetrics.Writer?
+    var accessLog: AccessLogWriter?
     let requestIDs: RequestIDs?
+    /// Owns the memory `metrics` writes to.
+    private let metricsOwner: WorkerMetrics?
     /// Anything is on: the turn clock is read and records are kept.
     let isOn: Bool
     /// Monotonic nanoseconds read at the start of this turn.
@@ -28,7 +32,8 @@ struct RequestObserver: ~Copyable {
     private let capacity: Int
 
     init(metrics: WorkerMetrics?, accessLog: AccessLogWriter?, requestIDs: RequestIDs?, slots capacity: Int) {
-        self.metrics = metrics
+        metricsOwner = metrics
+        self.metrics = metrics?.writer()
         self.accessLog = accessLog
         self.requestIDs = requestIDs
         self.capacity = capacity
@@ -41,7 +46,11 @@ struct RequestObserver: ~Copyable {
         if isOn { turnStart = MonotonicClock.nanoseconds }
     }
 
-    deinit { munmap(records, max(capacity, 1) * MemoryLayout<RequestRecord>.stride) }
+    deinit {
+        munmap(records, max(capacity, 1) * MemoryLayout<RequestRecord>.stride)
+        if var accessLog { accessLog.close() }
+        requestIDs?.deallocate()
+    }
 
     @inline(__always)
     subscript(slot: Int) -> UnsafeMutablePointer<RequestRecord> { records + slot }
@@ -54,12 +63,12 @@ struct RequestObserver: ~Copyable {
 
     /// The loop's turn ends: the access log's lines of the turn go out.
     @inline(__always)
-    func endTurn() { accessLog?.flush() }
+    mutating func endTurn() { accessLog?.flush() }
 
     /// The histogram key of an answer: method, route (+1; 0 = unmatched), status.
     @inline(__always)
     static func key(method: UInt8, route: UInt16, status: Int) -> UInt64 {
-        UInt64(method) | UInt64(route) << 8 | UInt64(UInt16(truncatingIfNeeded: status)) << 24
+        UInt64(method) | UInt64(route) &<< 8 | UInt64(UInt16(truncatingIfNeeded: status)) &<< 24
     }
 }
 

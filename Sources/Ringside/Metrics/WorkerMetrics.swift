@@ -19,10 +19,9 @@ import Glibc
 /// private open-addressing index; a new series is published to scrapes by
 /// a release store of the series count after its key is written.
 final class WorkerMetrics: @unchecked Sendable {
-    // @unchecked: `index` and `nextSeriesKey` are touched by the owning
-    // worker only; every other field is written once in `init`, or is an
-    // `Atomic` written by the owner and read by scrapes, or a key written
-    // before the release store that publishes it and never again.
+    // @unchecked: the memory is written only through the owning worker's
+    // `Writer` (atomics, and keys published by a release store); this class
+    // owns it and reads it for scrapes.
 
     /// The plain counters (and gauges, kept as wrapping sums of +1/-1).
     enum Counter: Int, CaseIterable {
@@ -47,34 +46,34 @@ final class WorkerMetrics: @unchecked Sendable {
     static let bucketBounds: [Double] = [
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ]
-    private static let boundNanoseconds: [Int64] = bucketBounds.map { Int64(($0 * 1e9).rounded()) }
-    /// Buckets per series, +Inf included.
-    static let bucketCount = bucketBounds.count + 1
+    fileprivate static let boundNanoseconds: [Int64] = bucketBounds.map { Int64(($0 * 1e9).rounded()) }
+    /// Buckets per series, +Inf included (literals, not derived: a derived
+    /// static is initialised lazily and checked at every use).
+    static let bucketCount = 17
     /// Values per series: the buckets (not cumulative), then the sum in nanoseconds.
-    static let seriesStride = bucketCount + 1
+    static let seriesStride = 18
     /// Series a worker can hold; answers beyond count in `seriesOverflow`.
     static let seriesCapacity = 512
-    private static let indexSize = 1024  // a power of two, twice the capacity
-    /// A series key that no answer has (method 0xFF is never used).
-    static let noKey = UInt64.max
+    fileprivate static let indexSize = 1024  // a power of two, twice the capacity
 
     let worker: Int
-    private let counters: UnsafeMutablePointer<Atomic<UInt64>>
-    private let values: UnsafeMutablePointer<Atomic<UInt64>>
+    fileprivate let counters: UnsafeMutablePointer<Atomic<UInt64>>
+    fileprivate let values: UnsafeMutablePointer<Atomic<UInt64>>
     /// Series keys in creation order; key `i` is valid once `seriesCount > i`.
-    private let keys: UnsafeMutablePointer<UInt64>
-    private let seriesCount = Atomic<Int>(0)
-    /// Owner only: series number + 1 by hashed key (0: empty).
-    private let index: UnsafeMutablePointer<Int32>
-    /// Owner only: how many series exist.
-    private var ownedCount = 0
+    fileprivate let keys: UnsafeMutablePointer<UInt64>
+    fileprivate let seriesCount: UnsafeMutablePointer<Atomic<Int>>
+    /// The worker's own: series number + 1 by hashed key (0: empty).
+    fileprivate let index: UnsafeMutablePointer<Int32>
 
     init(worker: Int) {
+        precondition(WorkerMetrics.bucketCount == WorkerMetrics.bucketBounds.count + 1)
         self.worker = worker
         counters = WorkerMetrics.allocateAtomics(WorkerMetrics.counterCount)
         values = WorkerMetrics.allocateAtomics(WorkerMetrics.seriesCapacity * WorkerMetrics.seriesStride)
         keys = .allocate(capacity: WorkerMetrics.seriesCapacity)
-        keys.initialize(repeating: WorkerMetrics.noKey, count: WorkerMetrics.seriesCapacity)
+        keys.initialize(repeating: 0, count: WorkerMetrics.seriesCapacity)
+        seriesCount = .allocate(capacity: 1)
+        seriesCount.initialize(to: Atomic(0))
         index = .allocate(capacity: WorkerMetrics.indexSize)
         index.initialize(repeating: 0, count: WorkerMetrics.indexSize)
     }
@@ -85,6 +84,8 @@ final class WorkerMetrics: @unchecked Sendable {
         values.deinitialize(count: WorkerMetrics.seriesCapacity * WorkerMetrics.seriesStride)
         values.deallocate()
         keys.deallocate()
+        seriesCount.deinitialize(count: 1)
+        seriesCount.deallocate()
         index.deallocate()
     }
 
@@ -97,73 +98,8 @@ final class WorkerMetrics: @unchecked Sendable {
         return atomics
     }
 
-    // MARK: Writing (the owning worker only)
-
-    /// Adds `amount` to `counter` (wrapping, so a gauge can add -1 as `UInt64.max`).
-    @inline(__always)
-    func add(_ counter: Counter, _ amount: UInt64 = 1) {
-        bump(counters + counter.rawValue, amount)
-    }
-
-    /// Adds one to the gauge or subtracts one from it.
-    @inline(__always)
-    func adjust(_ counter: Counter, up: Bool) {
-        bump(counters + counter.rawValue, up ? 1 : UInt64.max)
-    }
-
-    /// Counts one upstream client request that ended as `outcome`.
-    @inline(__always)
-    func add(_ outcome: ClientOutcome) {
-        bump(counters + Counter.clientOutcomes.rawValue + outcome.rawValue, 1)
-    }
-
-    /// One answer of series `key` that took `nanoseconds`.
-    @inline(__always)
-    func observe(_ key: UInt64, nanoseconds: Int64) {
-        guard let series = series(key) else {
-            add(.seriesOverflow)
-            return
-        }
-        let base = values + series * WorkerMetrics.seriesStride
-        bump(base + WorkerMetrics.bucket(nanoseconds), 1)
-        if nanoseconds > 0 { bump(base + WorkerMetrics.bucketCount, UInt64(nanoseconds)) }
-    }
-
-    /// The single writer's increment: a relaxed load and a relaxed store.
-    @inline(__always)
-    private func bump(_ atomic: UnsafeMutablePointer<Atomic<UInt64>>, _ amount: UInt64) {
-        atomic.pointee.store(atomic.pointee.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
-    }
-
-    /// The bucket of a duration: the first whose bound is not below it.
-    @inline(__always)
-    static func bucket(_ nanoseconds: Int64) -> Int {
-        // Answers within the turn that read them (0 ns) are the common case.
-        if nanoseconds <= 100_000 { return 0 }
-        return boundNanoseconds.firstIndex { nanoseconds <= $0 } ?? bucketBounds.count
-    }
-
-    /// The series of `key`, created on first use; nil when the table is full.
-    @inline(__always)
-    private func series(_ key: UInt64) -> Int? {
-        var position = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 54)
-        while true {
-            let entry = Int(index[position])
-            if entry == 0 { return create(key, at: position) }
-            if keys[entry - 1] == key { return entry - 1 }
-            position = (position + 1) & (WorkerMetrics.indexSize - 1)
-        }
-    }
-
-    private func create(_ key: UInt64, at position: Int) -> Int? {
-        guard ownedCount < WorkerMetrics.seriesCapacity else { return nil }
-        let series = ownedCount
-        keys[series] = key
-        index[position] = Int32(series + 1)
-        ownedCount += 1
-        seriesCount.store(ownedCount, ordering: .releasing)  // publishes the key
-        return series
-    }
+    /// The worker's handle for counting; one per worker, kept while this object lives.
+    func writer() -> Writer { Writer(self) }
 
     // MARK: Reading (any thread)
 
@@ -177,7 +113,7 @@ final class WorkerMetrics: @unchecked Sendable {
 
     /// Adds every series' buckets and sum into `totals`, by key.
     func addSeries(into totals: inout [UInt64: [UInt64]]) {
-        let count = seriesCount.load(ordering: .acquiring)
+        let count = seriesCount.pointee.load(ordering: .acquiring)
         for series in 0..<count {
             let base = values + series * WorkerMetrics.seriesStride
             var sums = totals[keys[series]] ?? Array(repeating: 0, count: WorkerMetrics.seriesStride)
@@ -185,12 +121,110 @@ final class WorkerMetrics: @unchecked Sendable {
             totals[keys[series]] = sums
         }
     }
+
+    /// The owning worker's side: plain pointers into the object's memory, so
+    /// counting touches no reference count.
+    struct Writer {
+        private let counters: UnsafeMutablePointer<Atomic<UInt64>>
+        private let values: UnsafeMutablePointer<Atomic<UInt64>>
+        private let keys: UnsafeMutablePointer<UInt64>
+        private let seriesCount: UnsafeMutablePointer<Atomic<Int>>
+        private let index: UnsafeMutablePointer<Int32>
+        /// How many series exist (the worker's copy of `seriesCount`).
+        private var count = 0
+        /// The last series used and its key: a run of one route's answers skips the lookup.
+        private var lastKey: UInt64 = 0
+        private var lastSeries = 0
+
+        fileprivate init(_ metrics: WorkerMetrics) {
+            counters = metrics.counters
+            values = metrics.values
+            keys = metrics.keys
+            seriesCount = metrics.seriesCount
+            index = metrics.index
+        }
+
+        /// Adds `amount` to `counter`.
+        @inline(__always)
+        func add(_ counter: Counter, _ amount: UInt64 = 1) {
+            WorkerMetrics.bump(counters + counter.rawValue, amount)
+        }
+
+        /// Adds one to the gauge or subtracts one from it.
+        @inline(__always)
+        func adjust(_ counter: Counter, up: Bool) {
+            WorkerMetrics.bump(counters + counter.rawValue, up ? 1 : UInt64.max)
+        }
+
+        /// Counts one upstream client request that ended as `outcome`.
+        @inline(__always)
+        func add(_ outcome: ClientOutcome) {
+            WorkerMetrics.bump(counters + Counter.clientOutcomes.rawValue + outcome.rawValue, 1)
+        }
+
+        /// One answer of series `key` (never 0) that took `nanoseconds`.
+        @inline(__always)
+        mutating func observe(_ key: UInt64, nanoseconds: Int64) {
+            let series: Int
+            if key == lastKey {
+                series = lastSeries
+            } else {
+                guard let found = self.series(key) else {
+                    add(.seriesOverflow)
+                    return
+                }
+                series = found
+                lastKey = key
+                lastSeries = found
+            }
+            let base = values + series &* WorkerMetrics.seriesStride
+            WorkerMetrics.bump(base + WorkerMetrics.bucket(nanoseconds), 1)
+            if nanoseconds > 0 { WorkerMetrics.bump(base + WorkerMetrics.bucketCount, UInt64(nanoseconds)) }
+        }
+
+        /// The series of `key`, created on first use; nil when the table is full.
+        @inline(never)
+        private mutating func series(_ key: UInt64) -> Int? {
+            var position = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 54)
+            while true {
+                let entry = Int(index[position])
+                if entry == 0 { return create(key, at: position) }
+                if keys[entry - 1] == key { return entry - 1 }
+                position = (position + 1) & (WorkerMetrics.indexSize - 1)
+            }
+        }
+
+        private mutating func create(_ key: UInt64, at position: Int) -> Int? {
+            guard count < WorkerMetrics.seriesCapacity else { return nil }
+            let series = count
+            keys[series] = key
+            index[position] = Int32(series + 1)
+            count += 1
+            seriesCount.pointee.store(count, ordering: .releasing)  // publishes the key
+            return series
+        }
+    }
+
+    /// The single writer's increment: a relaxed load and a relaxed store.
+    @inline(__always)
+    fileprivate static func bump(_ atomic: UnsafeMutablePointer<Atomic<UInt64>>, _ amount: UInt64) {
+        atomic.pointee.store(atomic.pointee.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
+    }
+
+    /// The bucket of a duration: the first whose bound is not below it.
+    @inline(__always)
+    static func bucket(_ nanoseconds: Int64) -> Int {
+        // Answers within the turn that read them (0 ns) are the common case.
+        if nanoseconds <= 100_000 { return 0 }
+        return boundNanoseconds.firstIndex { nanoseconds <= $0 } ?? bucketBounds.count
+    }
 }
 
 /// How an upstream (client) request ended, for `ringside_http_client_requests_total`.
 ///
-/// The HTTP client records one per request through ``WorkerMetrics/add(_:)-(ClientOutcome)``
-/// on the worker that made it (`WorkerRuntime.current?.metrics`).
+/// The HTTP client records one per request with `WorkerMetrics.Writer.add(_:)`
+/// on the worker that made it (`WorkerRuntime.current?.metrics`), and keeps
+/// `clientPoolConnections` and `clientPoolIdle` with `adjust(_:up:)`.
 enum ClientOutcome: Int, CaseIterable {
     /// A complete response arrived (whatever its status).
     case response
