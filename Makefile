@@ -4,10 +4,10 @@
 
 SWIFT ?= swift
 PORT ?= 3000
-APT_PACKAGES = liburing-dev pkg-config
+APT_PACKAGES = liburing-dev libsodium-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-deps test-asan docs bench handlers compare flamegraph clean
+.PHONY: deps bench-deps build release run test test-deps test-asan docs bench handlers compare scale flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -58,15 +58,18 @@ test-asan: deps test-deps
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
 
 # The DocC catalog with the library's symbols, checked by the toolchain's docc
-# (warnings are errors). Output: .build-docs/Ringside.doccarchive
+# (warnings are errors), and HTTP1's (its strictness policy). Output: .build-docs/*.doccarchive
 DOCC ?= $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/docc
 docs: deps
 	$(SWIFT) package dump-symbol-graph >/dev/null
 	rm -rf .build-docs && mkdir -p .build-docs/symbols
-	cp .build/*/symbolgraph/Ringside.symbols.json .build-docs/symbols/
-	$(DOCC) convert Sources/Ringside/Ringside.docc --additional-symbol-graph-dir .build-docs/symbols \
-		--fallback-display-name Ringside --fallback-bundle-identifier org.ringside.Ringside \
-		--output-path .build-docs/Ringside.doccarchive --warnings-as-errors
+	@set -e; for module in Ringside HTTP1; do \
+		mkdir -p .build-docs/symbols-$$module; \
+		cp .build/*/symbolgraph/$$module.symbols.json .build-docs/symbols-$$module/; \
+		$(DOCC) convert Sources/$$module/$$module.docc --additional-symbol-graph-dir .build-docs/symbols-$$module \
+			--fallback-display-name $$module --fallback-bundle-identifier org.ringside.$$module \
+			--output-path .build-docs/$$module.doccarchive --warnings-as-errors; \
+	done
 
 # /v1/avatar on one pinned core.
 bench: bench-deps
@@ -76,9 +79,13 @@ bench: bench-deps
 handlers: bench-deps
 	bench/handlers
 
-# Ringside io_uring vs epoll vs nginx vs Hummingbird 2 vs hyper; table and chart.
+# Ringside io_uring vs epoll vs plain C vs nginx vs Hummingbird 2 vs hyper; table and chart.
 compare: bench-deps
 	bench/compare
+
+# N workers on N cores (static binary), wrk on the others.
+scale: bench-deps
+	bench/scale
 
 # perf flamegraph of one engine under load: make flamegraph ENGINE=epoll
 ENGINE ?= uring
@@ -86,34 +93,59 @@ flamegraph: bench-deps
 	bench/flamegraph --engine $(ENGINE)
 
 clean:
-	rm -rf .build .build-asan
+	rm -rf .build .build-asan .build-static
 
 # libFuzzer targets in Fuzz/: not SwiftPM targets (a fuzzer has no main), so they are built with
 # swiftc straight from Sources/HTTP1 into one module, under the fuzzer and AddressSanitizer.
+# The differential ones (diff-*) also link llhttp, built from Debian node-llhttp's C sources in
+# strict mode: into those fuzzers only, never into the server.
 SWIFTC ?= swiftc
+FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_DIR = .build-fuzz
-FUZZERS = parser chunked
+FUZZERS = parser chunked diff-parser diff-chunked response
 FUZZ_FLAGS = -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -use-ld=lld \
 	-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
+LLHTTP_SOURCES = /usr/share/llhttp
+LLHTTP_INCLUDE = /usr/share/include/llhttp
+DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift \
+	Tests/HTTP1Tests/ChunkExtensionGrammar.swift $(FUZZ_DIR)/llhttp/*.o
 
-.PHONY: fuzz fuzz-build
+.PHONY: fuzz fuzz-build fuzz-deps
 
-fuzz-build:
-	@mkdir -p $(FUZZ_DIR)
+# node-llhttp, installed only when missing (as `deps` installs liburing-dev).
+fuzz-deps:
+	@dpkg -s node-llhttp >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-llhttp; \
+		else echo "missing package: node-llhttp (run: sudo apt-get install node-llhttp)"; exit 1; fi; }
+
+fuzz-build: fuzz-deps
+	@mkdir -p $(FUZZ_DIR)/llhttp
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ParserFuzzer Sources/HTTP1/*.swift Fuzz/ParserFuzzer.swift \
 		-o $(FUZZ_DIR)/parser-fuzzer
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift \
 		-o $(FUZZ_DIR)/chunked-fuzzer
+	for c in $(LLHTTP_SOURCES)/*.c Fuzz/LLHTTP/llhttp_shim.c; do \
+		$(FUZZ_CC) -c -O1 -g -fsanitize=fuzzer-no-link,address -DLLHTTP_STRICT_MODE=1 \
+			-I$(LLHTTP_INCLUDE) -IFuzz/LLHTTP $$c -o $(FUZZ_DIR)/llhttp/$$(basename $$c .c).o || exit 1; \
+	done
+	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialParserFuzzer $(DIFF_SOURCES) \
+		Fuzz/DifferentialParserFuzzer.swift -o $(FUZZ_DIR)/diff-parser-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialChunkedFuzzer $(DIFF_SOURCES) \
+		Fuzz/DifferentialChunkedFuzzer.swift -o $(FUZZ_DIR)/diff-chunked-fuzzer
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift \
+		-o $(FUZZ_DIR)/response-fuzzer
 
 # Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
-# Fuzz/corpus (new entries never land in the repository). A crash fails make; its input is left
-# in .build-fuzz/ (replay: .build-fuzz/parser-fuzzer .build-fuzz/crash-...).
+# Fuzz/corpus (new entries never land in the repository; diff-X takes X's seeds and dictionary).
+# A crash, or a disagreement with llhttp that Fuzz/README.md does not allow, fails make; its input
+# is left in .build-fuzz/ (replay: .build-fuzz/diff-parser-fuzzer .build-fuzz/crash-...).
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
-		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus-$$f/; \
+		seeds=$${f#diff-}; \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
 		echo "== $$f-fuzzer, $(FUZZ_SECONDS) s"; \
-		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$f.dict \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
 

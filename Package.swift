@@ -22,6 +22,7 @@ let package = Package(
         // Users' own metrics (swift-metrics), exposed with the built-in ones by swift-prometheus's registry.
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // C shim over the system liburing (Debian liburing-dev 2.3): io_uring alone.
@@ -32,6 +33,12 @@ let package = Package(
         ),
         // The other Linux calls and headers Swift's Glibc module leaves out: epoll, eventfd, accept4, affinity.
         .target(name: "CLinuxShim", path: "CLinuxShim"),
+        // C shim over the system libsodium (Debian libsodium-dev): argon2id and SHA-256.
+        .target(
+            name: "CSodium",
+            path: "CSodium",
+            linkerSettings: [.linkedLibrary("sodium")]
+        ),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -45,19 +52,28 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The routes `ringside serve` answers, one file per workload, written
+        // against Ringside's public API only (worked examples).
+        .target(
+            name: "Workloads",
+            dependencies: ["Ringside", "CSodium"],
+            resources: [.embedInCode("Resources/avatar.json")],
             swiftSettings: swiftSettings
         ),
         // The `ringside` command (module RingsideCLI, so it cannot clash with Ringside).
         .executableTarget(
             name: "RingsideCLI",
             dependencies: [
-                "Ringside", "HTTP1",
+                "Ringside", "HTTP1", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/ringside",
-            resources: [.embedInCode("Resources/avatar.json")],
             swiftSettings: swiftSettings
         ),
         // The service the README shows: static, sync, async and offloaded routes.
@@ -70,7 +86,16 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         // Internals of the library that no socket test can pin down (timer wheel).
-        .testTarget(name: "RingsideUnitTests", dependencies: ["Ringside"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RingsideUnitTests",
+            dependencies: [
+                "Ringside",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        // The workloads' logic without sockets: lockout table, users file, /data's work.
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads"], swiftSettings: swiftSettings),
         // Counts malloc calls made on threads that opt in; linked only into the probe.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs a worker in-process and counts its allocations over 10,000 requests.

@@ -1,20 +1,23 @@
-"""Peer servers for Ringside's side-by-side benchmark: nginx, Hummingbird 2, hyper 0.14.
+"""Peer servers for Ringside's side-by-side benchmark: nginx, Hummingbird 2 (its
+default set-up, and `hummingbird-nio` with NIO's event loop as Swift
+concurrency's global executor), hyper 0.14, and two plain C servers of our own
+(`c-uring`: io_uring, `c-epoll`: level-triggered epoll; bench/peers/c-*).
 
 Each peer serves the same workload as Ringside:
 
-    GET /v1/avatar -> 200, body = Sources/ringside/Resources/avatar.json (3696 bytes)
+    GET /v1/avatar -> 200, body = Sources/Workloads/Resources/avatar.json (3696 bytes)
     headers: content-type: application/json, engine: <peer>, location: /v1/avatar,
              date, content-length: 3696; HTTP/1.1 keep-alive; honours Connection: close
 
 with one worker / one event-loop thread, listening on 127.0.0.1:PORT, in the
 foreground as a single process that exits on SIGTERM.
 
-    build_all()            build what is missing (idempotent; quick when built)
+    build_all(peers=None)  build what is missing (idempotent; quick when built)
     argv(peer, port)       -> (command, cleanup): run `command` in the foreground
                               (the benchmark prefixes `taskset -c 0`), then call cleanup()
     check(peer, port)      -> list of problems (empty when the peer is correct)
 
-`python3 bench/peers.py` builds all peers and checks each with a handful of
+`python3 bench/peers.py [PEER ...]` builds the peers (all by default) and checks each with a handful of
 requests (no load).  Stdlib only.
 """
 import email.utils
@@ -31,7 +34,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent  # repo root
 PEERS_DIR = ROOT / "bench" / "peers"
-FIXTURE = ROOT / "Sources" / "ringside" / "Resources" / "avatar.json"
+FIXTURE = ROOT / "Sources" / "Workloads" / "Resources" / "avatar.json"
 
 NGINX_TEMPLATE = PEERS_DIR / "nginx" / "nginx.conf"
 HB_PACKAGE = PEERS_DIR / "hummingbird-peer"
@@ -39,8 +42,14 @@ HB_BINARY = HB_PACKAGE / ".build" / "release" / "HummingbirdPeer"
 HYPER_CRATE = PEERS_DIR / "hyper-peer"
 HYPER_BINARY = HYPER_CRATE / "target" / "release" / "hyper-peer"
 
-PEERS = ["nginx", "hummingbird", "hyper"]
-ENGINE = {"nginx": "nginx", "hummingbird": "Hummingbird", "hyper": "hyper"}
+C_COMMON = PEERS_DIR / "c-common"
+C_PEERS = {"c-uring": ["-luring"], "c-epoll": []}  # peer -> link flags
+# The C peers' engine values are 8 characters, as "Ringside" is: same response length.
+C_ENGINE = {"c-uring": "liburing", "c-epoll": "epoll(7)"}
+
+PEERS = ["nginx", "hummingbird", "hummingbird-nio", "hyper", "c-uring", "c-epoll"]
+ENGINE = {"nginx": "nginx", "hummingbird": "Hummingbird", "hummingbird-nio": "Hummingbird", "hyper": "hyper",
+          **C_ENGINE}
 
 # Debian packages behind the peers: nginx itself, and the vendored crates that
 # hyper-peer builds against offline (/usr/share/cargo/registry).
@@ -137,10 +146,35 @@ def build_hyper():
     _log(f"hyper-peer built in {time.monotonic() - t:.0f}s")
 
 
-def build_all() -> None:
-    build_nginx()
-    build_hyper()
-    build_hummingbird()
+def _c_binary(peer):
+    return PEERS_DIR / peer / ".build" / peer
+
+
+def build_c(peer):
+    """One plain C peer: its server.c and the shared c-common, with the system cc."""
+    binary = _c_binary(peer)
+    sources = [PEERS_DIR / peer / "server.c", C_COMMON / "plainhttp.c"]
+    if _up_to_date(binary, sources + [C_COMMON / "plainhttp.h"]):
+        return
+    binary.parent.mkdir(exist_ok=True)
+    cc = _tool("cc", "/usr/bin/gcc")
+    _log(f"cc -O2 ({peer})")
+    subprocess.run([cc, "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", str(binary),
+                    *map(str, sources), *C_PEERS[peer]], check=True)
+
+
+def build_all(peers=None) -> None:
+    """Builds `peers` (all by default) where they are missing or stale."""
+    wanted = set(PEERS if peers is None else peers)
+    if "nginx" in wanted:
+        build_nginx()
+    if "hyper" in wanted:
+        build_hyper()
+    if wanted & {"hummingbird", "hummingbird-nio"}:
+        build_hummingbird()
+    for peer in C_PEERS:
+        if peer in wanted:
+            build_c(peer)
 
 
 # ---------------------------------------------------------------- running
@@ -173,6 +207,10 @@ def argv(peer: str, port: int):
         return _nginx_argv(port)
     if peer == "hummingbird":
         return [str(HB_BINARY), "--port", str(port), "--fixture", str(FIXTURE)], _nothing
+    if peer == "hummingbird-nio":
+        return [str(HB_BINARY), "--port", str(port), "--fixture", str(FIXTURE), "--nio-executor"], _nothing
+    if peer in C_PEERS:
+        return [str(_c_binary(peer)), "--port", str(port), "--fixture", str(FIXTURE)], _nothing
     if peer == "hyper":
         return [str(HYPER_BINARY), "--port", str(port), "--fixture", str(FIXTURE)], _nothing
     raise ValueError(f"unknown peer {peer!r}; expected one of {PEERS}")
@@ -234,6 +272,47 @@ def _read_until_eof(sock, timeout):
         if not data:
             return b"".join(chunks), True
         chunks.append(data)
+
+
+PIPELINED = 16  # bench/pipeline.lua's depth
+
+
+def _read_responses(sock, count, timeout):
+    """Reads `count` responses (framed by content-length); returns their (status, body) pairs."""
+    sock.settimeout(timeout)
+    data, answers = b"", []
+    while len(answers) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            head = data[:end].decode("latin-1").split("\r\n")
+            fields = dict(line.split(":", 1) for line in head[1:] if ":" in line)
+            length = int({k.strip().lower(): v for k, v in fields.items()}.get("content-length", 0))
+            if len(data) >= end + 4 + length:
+                answers.append((int(head[0].split()[1]), data[end + 4:end + 4 + length]))
+                data = data[end + 4 + length:]
+                continue
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return answers
+
+
+def _check_answers(port, writes, count, what):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        for index, chunk in enumerate(writes):
+            if index:
+                time.sleep(0.05)  # a separate segment, read separately
+            s.sendall(chunk)
+        answers = _read_responses(s, count, 5)
+    if len(answers) != count:
+        return [f"{what}: {len(answers)} answers, expected {count}"]
+    if any(status != 200 or body != _fixture() for status, body in answers):
+        return [f"{what}: an answer is not 200 with the fixture"]
+    return []
 
 
 def _process_tree(pid):
@@ -317,7 +396,13 @@ def check(peer, port, info=None) -> list[str]:
                     if l.lower().startswith("connection:")]
         info["close_header"] = conn_hdr[0] if conn_hdr else None  # hyper 0.14 sends none
 
-        # 4: SIGTERM, with one idle keep-alive connection still open.
+        # 4, 5: what the pipelined scenario sends (16 requests in one write) gets 16
+        # answers; a request split over two writes gets its answer.
+        request = b"GET /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        problems += _check_answers(port, [request * PIPELINED], PIPELINED, f"{PIPELINED} pipelined")
+        problems += _check_answers(port, [request[:7], request[7:]], 1, "a request in two writes")
+
+        # 6: SIGTERM, with one idle keep-alive connection still open.
         t1 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         try:
@@ -338,9 +423,10 @@ def check(peer, port, info=None) -> list[str]:
 
 
 def main():
-    build_all()
+    peers = sys.argv[1:] or PEERS
+    build_all(peers)
     failed = 0
-    for peer in PEERS:
+    for peer in peers:
         info = {}
         problems = check(peer, free_port(), info)
         facts = (f"threads={info.get('threads')} start={info.get('start_s')}s "
@@ -352,7 +438,7 @@ def main():
                 print(f"    - {p}")
         else:
             print(f"{peer:12} ok    {facts}")
-    print(f"{len(PEERS) - failed} passed, {failed} failed")
+    print(f"{len(peers) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -32,5 +32,5 @@ let arguments = CommandLine.arguments
 let port = arguments.count > 1 ? Int(arguments[1]) ?? 8080 : 8080
 let engine = arguments.count > 2 ? ServerConfiguration.Engine(rawValue: arguments[2]) ?? .auto : .auto
 let server = Server(configuration: ServerConfiguration(port: port, engine: engine), router: router)
-// Blocks until SIGINT or SIGTERM, then drains and returns. From async code: `try await server.run()`.
+// Blocks until SIGINT or SIGTERM, then shuts down gracefully. In a service, run `server` in a ServiceGroup.
 try server.run { port in print("Listening on http://0.0.0.0:\(port)") }

@@ -4,6 +4,9 @@
 //     chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
 //     chunk-size     = 1*HEXDIG
 //     last-chunk     = 1*("0") [ chunk-ext ] CRLF
+//     chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+//     chunk-ext-name = token
+//     chunk-ext-val  = token / quoted-string
 //     trailer-section = *( field-line CRLF )
 //
 // Strict on purpose: a decoder that reads chunk framing more leniently than a proxy in
@@ -13,10 +16,12 @@
 // - anything but 1*HEXDIG at the start of a size line: no whitespace, sign or `0x`;
 // - a size above `Int.max`, or a size field over `maxSizeDigits` digits (leading zeros
 //   count: they are allowed, just not without end);
-// - whitespace after the size not followed by `;`: `5 ;x\r\n` is accepted (BWS before
-//   the extension), `5 \r\n` is not;
-// - in an extension, any byte but HTAB, SP, VCHAR and obs-text (its syntax is otherwise
-//   not checked: extensions are ignored);
+// - chunk extensions off the grammar above: an empty name (`5;\r\n`, `5;;a`), an empty value
+//   (`5;a=\r\n`), whitespace not followed by `;` or `=` (`5 \r\n`, `5;a=b \r\n`), a byte
+//   outside token in a name or unquoted value, an unterminated quoted string, a quoted string
+//   holding CR, LF or a control byte (escaped or not; RFC 9110 §5.6.4), or bytes after its
+//   closing quote other than BWS `;` or CRLF. BWS is accepted where the grammar puts it
+//   (`5 ; a = "b"`). Extensions are then ignored;
 // - extension bytes over `maxExtensionBytes` summed over the whole body, so that a client
 //   cannot send endless framing that never counts as body bytes;
 // - after chunk data, anything but CRLF (so data longer than its size fails there);
@@ -58,8 +63,24 @@ public struct ChunkedDecoder: Sendable {
         case sizeDigits
         /// Whitespace after the size: more of it, or `;`.
         case sizeSpace
-        /// Inside chunk extensions, up to CR.
-        case extensions
+        /// After `;`: BWS, then the first byte of an extension name.
+        case extNameStart
+        /// More of an extension name, BWS, `=`, `;` or CR.
+        case extName
+        /// BWS after a name: more of it, `=` or `;`.
+        case extNameSpace
+        /// After `=`: BWS, then a token or a `"`.
+        case extValueStart
+        /// More of a token value, BWS, `;` or CR.
+        case extToken
+        /// Inside a quoted value, after its opening `"`.
+        case extQuoted
+        /// The byte after a `\` in a quoted value.
+        case extQuotedPair
+        /// Right after a value's closing `"`: BWS, `;` or CR.
+        case extValueEnd
+        /// BWS after a value: more of it, or `;`.
+        case extValueSpace
         /// LF ending a size line.
         case sizeLF
         /// Chunk data; `value` bytes are left.
@@ -95,6 +116,8 @@ public struct ChunkedDecoder: Sendable {
     var digits: Int = 0
     var extensionBytes: Int = 0
     var trailerBytes: Int = 0
+    /// The rule of the strictness policy the body broke, once `.invalid` was returned.
+    private(set) var brokenRule: StrictnessRule?
     let maxTrailerBytes: Int
     let maxExtensionBytes: Int
 
@@ -134,7 +157,8 @@ public struct ChunkedDecoder: Sendable {
                 while i < n {
                     let d = Self.hexDigit(byte(i))
                     if d < 0 { break }
-                    guard digits < Self.maxSizeDigits, value <= Int.max >> 4 else { return fail() }
+                    guard digits < Self.maxSizeDigits else { return fail(.chunkSizeTooLong) }
+                    guard value <= Int.max >> 4 else { return fail(.chunkSize) }
                     value = value << 4 | d
                     digits &+= 1
                     i &+= 1
@@ -143,53 +167,53 @@ public struct ChunkedDecoder: Sendable {
                     state = .sizeDigits
                     return .needMore(consumed: n)
                 }
-                guard digits > 0 else { return fail() }
                 let c = byte(i)
+                guard digits > 0 else { return fail(at: c, .chunkSize) }
                 if c == ByteClass.cr {
                     state = .sizeLF
                 } else if c == UInt8(ascii: ";") {
-                    state = .extensions
+                    state = .extNameStart
                 } else if ByteClass.isOWS(c) {
                     state = .sizeSpace
                 } else {
-                    return fail()
+                    return fail(at: c, .chunkSize)
                 }
-                if c != ByteClass.cr, !countExtension(1) { return fail() }
+                if c != ByteClass.cr, !countExtension(1) { return fail(.chunkExtensionsTooLarge) }
                 i &+= 1
 
-            case .sizeSpace:
-                let c = byte(i)
-                if c == UInt8(ascii: ";") {
-                    state = .extensions
-                } else if !ByteClass.isOWS(c) {
-                    return fail()
-                }
-                guard countExtension(1) else { return fail() }
-                i &+= 1
-
-            case .extensions:
+            case .sizeSpace, .extNameStart, .extName, .extNameSpace, .extValueStart, .extToken, .extQuoted,
+                .extQuotedPair, .extValueEnd, .extValueSpace:
+                // Extension bytes up to the CR that ends the size line; CR is allowed only where
+                // a name or value is complete.
                 let start = i
-                while i < n, ByteClass.isValueChar(byte(i)) { i &+= 1 }
-                guard countExtension(i - start) else { return fail() }
+                while i < n {
+                    let c = byte(i)
+                    if c == ByteClass.cr, state == .extName || state == .extToken || state == .extValueEnd {
+                        break
+                    }
+                    guard let next = Self.extensionState(after: c, in: state) else { return fail(at: c, .chunkExtension) }
+                    state = next
+                    i &+= 1
+                }
+                guard countExtension(i - start) else { return fail(.chunkExtensionsTooLarge) }
                 if i < n {
-                    guard byte(i) == ByteClass.cr else { return fail() }
                     state = .sizeLF
                     i &+= 1
                 }
 
             case .sizeLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 i &+= 1
                 digits = 0
                 state = value == 0 ? .trailerStart : .data
 
             case .dataCR:
-                guard byte(i) == ByteClass.cr else { return fail() }
+                guard byte(i) == ByteClass.cr else { return fail(at: byte(i), .chunkDataEnd) }
                 state = .dataLF
                 i &+= 1
 
             case .dataLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 state = .sizeStart
                 i &+= 1
 
@@ -198,20 +222,21 @@ public struct ChunkedDecoder: Sendable {
                 if c == ByteClass.cr {
                     state = .finalLF
                 } else if ByteClass.isTChar(c) {
-                    // A line starting with SP or HTAB (obs-fold) is no field line.
-                    guard countTrailer(1) else { return fail() }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerName
                 } else {
-                    return fail()
+                    // A line starting with SP or HTAB (obs-fold) is no field line.
+                    return fail(at: c, .trailerField)
                 }
                 i &+= 1
 
             case .trailerName:
                 let start = i
                 while i < n, ByteClass.isTChar(byte(i)) { i &+= 1 }
-                guard countTrailer(i - start) else { return fail() }
+                guard countTrailer(i - start) else { return fail(.trailersTooLarge) }
                 if i < n {
-                    guard byte(i) == UInt8(ascii: ":"), countTrailer(1) else { return fail() }
+                    guard byte(i) == UInt8(ascii: ":") else { return fail(at: byte(i), .trailerField) }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerValue
                     i &+= 1
                 }
@@ -219,20 +244,22 @@ public struct ChunkedDecoder: Sendable {
             case .trailerValue:
                 let start = i
                 while i < n, ByteClass.isValueChar(byte(i)) { i &+= 1 }
-                guard countTrailer(i - start) else { return fail() }
+                guard countTrailer(i - start) else { return fail(.trailersTooLarge) }
                 if i < n {
-                    guard byte(i) == ByteClass.cr, countTrailer(1) else { return fail() }
+                    guard byte(i) == ByteClass.cr else { return fail(at: byte(i), .trailerField) }
+                    guard countTrailer(1) else { return fail(.trailersTooLarge) }
                     state = .trailerLF
                     i &+= 1
                 }
 
             case .trailerLF:
-                guard byte(i) == ByteClass.lf, countTrailer(1) else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
+                guard countTrailer(1) else { return fail(.trailersTooLarge) }
                 state = .trailerStart
                 i &+= 1
 
             case .finalLF:
-                guard byte(i) == ByteClass.lf else { return fail() }
+                guard byte(i) == ByteClass.lf else { return fail(.lineEnding) }
                 state = .done
                 return .end(consumed: i + 1)
 
@@ -245,9 +272,16 @@ public struct ChunkedDecoder: Sendable {
     }
 
     @inline(__always)
-    mutating func fail() -> ChunkedStep {
+    mutating func fail(_ rule: StrictnessRule) -> ChunkedStep {
         state = .failed
+        brokenRule = rule
         return .invalid
+    }
+
+    /// Fails at byte `c`: a bare LF breaks `.lineEnding`, anything else `rule`.
+    @inline(__always)
+    mutating func fail(at c: UInt8, _ rule: StrictnessRule) -> ChunkedStep {
+        fail(c == ByteClass.lf ? .lineEnding : rule)
     }
 
     /// Adds `count` extension bytes; false once over the limit.
@@ -262,6 +296,44 @@ public struct ChunkedDecoder: Sendable {
     mutating func countTrailer(_ count: Int) -> Bool {
         trailerBytes &+= count
         return trailerBytes <= maxTrailerBytes
+    }
+
+    /// The extension state after byte `c` (never CR) in `state`, or nil when `c` breaks the
+    /// chunk-ext grammar there.
+    @inline(__always)
+    static func extensionState(after c: UInt8, in state: State) -> State? {
+        let semicolon = UInt8(ascii: ";")
+        switch state {
+        case .sizeSpace, .extValueSpace:
+            if c == semicolon { return .extNameStart }
+            return ByteClass.isOWS(c) ? state : nil
+        case .extNameStart:
+            if ByteClass.isTChar(c) { return .extName }
+            return ByteClass.isOWS(c) ? state : nil
+        case .extName, .extNameSpace:
+            if state == .extName, ByteClass.isTChar(c) { return .extName }
+            if c == UInt8(ascii: "=") { return .extValueStart }
+            if c == semicolon { return .extNameStart }
+            return ByteClass.isOWS(c) ? .extNameSpace : nil
+        case .extValueStart:
+            if ByteClass.isTChar(c) { return .extToken }
+            if c == UInt8(ascii: "\"") { return .extQuoted }
+            return ByteClass.isOWS(c) ? state : nil
+        case .extToken, .extValueEnd:
+            if state == .extToken, ByteClass.isTChar(c) { return .extToken }
+            if c == semicolon { return .extNameStart }
+            return ByteClass.isOWS(c) ? .extValueSpace : nil
+        case .extQuoted:
+            // qdtext is a field-value byte but `"` and `\` (RFC 9110 §5.6.4).
+            if c == UInt8(ascii: "\"") { return .extValueEnd }
+            if c == UInt8(ascii: "\\") { return .extQuotedPair }
+            return ByteClass.isValueChar(c) ? state : nil
+        case .extQuotedPair:
+            // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ): a field-value byte.
+            return ByteClass.isValueChar(c) ? .extQuoted : nil
+        default:
+            return nil
+        }
     }
 
     /// The value of a hex digit, either case; -1 for any other byte.

@@ -30,11 +30,18 @@ extension HeadScanner {
     @inline(__always)
     mutating func finishFraming() throws(ScanStop) {
         // HTTP/1.1 requires exactly one Host; a second one was rejected when seen (RFC 9112 §3.2).
-        if head.versionMinor >= 1, hostCount == 0 { throw .invalid(.badRequest) }
+        if head.versionMinor >= 1, hostCount == 0 { throw .invalid(.host) }
+        // A CONNECT request has no content (RFC 9110 §9.3.6): framing fields on one are read
+        // differently by proxies that treat what follows the head as tunnel data.
+        if head.method == .connect, head.contentLength >= 0 || hasTransferEncoding {
+            throw .invalid(.connectWithContent)
+        }
         if hasTransferEncoding {
             // Several Transfer-Encoding lines form one list, so only now is the final coding known.
-            guard codingCount > 0 else { throw .invalid(.badRequest) }
-            guard lastCodingIsChunked, !chunkedBeforeLast else { throw .invalid(.notImplemented) }
+            // Not a final `chunked` applied once: the body's length is unknown (RFC 9112 §6.3, §7.1).
+            guard lastCodingIsChunked, !chunkedBeforeLast else { throw .invalid(.finalCodingNotChunked) }
+            // A coding before it: none but chunked is implemented here (RFC 9112 §6.1).
+            guard codingCount == 1 else { throw .invalid(.codingNotImplemented) }
             head.isChunked = true
         }
     }
@@ -42,37 +49,39 @@ extension HeadScanner {
     @inline(__always)
     mutating func noteHost(_ start: Int, _ end: Int) throws(ScanStop) {
         hostCount &+= 1
-        guard hostCount == 1 else { throw .invalid(.badRequest) }
+        guard hostCount == 1 else { throw .invalid(.host) }
         // uri-host [":" port]; empty is allowed when the target has no authority.
         var i = start
         while i < end {
-            guard ByteClass.isHostChar(byte(i)) else { throw .invalid(.badRequest) }
+            guard ByteClass.isHostChar(byte(i)) else { throw .invalid(.host) }
             i &+= 1
         }
     }
 
-    /// 1*DIGIT; repeats must agree; never together with Transfer-Encoding (RFC 9112 §6.3).
+    /// 1*DIGIT, once; never together with Transfer-Encoding (RFC 9112 §6.3). A repeat is refused
+    /// even with the same value, as the RFC allows and the strictest parsers do.
     mutating func noteContentLength(_ start: Int, _ end: Int) throws(ScanStop) {
-        guard start < end, !hasTransferEncoding else { throw .invalid(.badRequest) }
+        guard !hasTransferEncoding else { throw .invalid(.contentLengthWithTransferEncoding) }
+        guard start < end, head.contentLength < 0 else { throw .invalid(.contentLength) }
         var length = 0
         var i = start
         while i < end {
             let digit = byte(i) &- UInt8(ascii: "0")
-            guard digit <= 9 else { throw .invalid(.badRequest) }
+            guard digit <= 9 else { throw .invalid(.contentLength) }
             let (tens, o1) = length.multipliedReportingOverflow(by: 10)
             let (sum, o2) = tens.addingReportingOverflow(Int(digit))
-            guard !o1, !o2 else { throw .invalid(.badRequest) }
+            guard !o1, !o2 else { throw .invalid(.contentLength) }
             length = sum
             i &+= 1
         }
-        guard head.contentLength < 0 || head.contentLength == length else { throw .invalid(.badRequest) }
         head.contentLength = length
     }
 
     /// Tracks the codings of a comma-separated list; `finishFraming` judges the last one.
     mutating func noteTransferEncoding(_ start: Int, _ end: Int) throws(ScanStop) {
         // HTTP/1.0 has no chunked framing, and CL beside TE is a smuggling vector (RFC 9112 §6.1).
-        guard head.versionMinor >= 1, head.contentLength < 0 else { throw .invalid(.badRequest) }
+        guard head.versionMinor >= 1 else { throw .invalid(.transferEncodingInHTTP10) }
+        guard head.contentLength < 0 else { throw .invalid(.contentLengthWithTransferEncoding) }
         hasTransferEncoding = true
         var i = start
         while i < end {

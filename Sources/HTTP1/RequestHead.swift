@@ -33,7 +33,7 @@ public struct HeaderField: Sendable, Equatable {
 
 /// The parsed request line and the header facts the connection layer needs.
 ///
-/// Every span points into the buffer given to ``RequestParser/parse(_:headers:limits:into:)``.
+/// Every span points into the buffer given to ``RequestParser/parse(_:headers:limits:previousLength:into:)``.
 public struct RequestHead: Sendable {
     public var method: Method = .get
     /// The method token as sent (meaningful for `.other`).
@@ -74,13 +74,14 @@ public struct RequestHead: Sendable {
 
 /// Why a request head was rejected; each maps to one response status.
 public enum ParseError: UInt8, Sendable, Error {
-    /// Malformed request line or header field, bad framing headers, missing Host: 400.
+    /// Malformed request line or header field, a line not ended by CRLF, bad framing headers
+    /// (a final coding other than `chunked` included), missing Host: 400.
     case badRequest
     /// Request line longer than the limit: 414.
     case uriTooLong
     /// Header block or header count over the limit: 431.
     case headerFieldsTooLarge
-    /// A `Transfer-Encoding` other than a final `chunked`: 501.
+    /// A transfer coding this parser does not implement before the final `chunked`: 501.
     case notImplemented
     /// HTTP/2 or later in the request line: 505.
     case versionNotSupported

@@ -16,6 +16,20 @@ public enum RequestParser {
         previousLength: Int = 0,
         into head: inout RequestHead
     ) -> ParseResult {
+        var rule: StrictnessRule?
+        return parse(bytes, headers: headers, limits: limits, previousLength: previousLength, into: &head, rule: &rule)
+    }
+
+    /// ``parse(_:headers:limits:previousLength:into:)``, also naming the rule an invalid head broke.
+    @inline(__always)
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        headers: UnsafeMutableBufferPointer<HeaderField>,
+        limits: ParserLimits,
+        previousLength: Int,
+        into head: inout RequestHead,
+        rule: inout StrictnessRule?
+    ) -> ParseResult {
         head = RequestHead()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .incomplete }
         if previousLength > 0, previousLength <= bytes.count,
@@ -31,7 +45,9 @@ public enum RequestParser {
         } catch {
             switch error {
             case .incomplete: return .incomplete
-            case .invalid(let reason): return .invalid(reason)
+            case .invalid(let broken):
+                rule = broken
+                return .invalid(broken.error)
             }
         }
     }
@@ -43,9 +59,9 @@ public enum RequestParser {
     ) -> Bool {
         // Past the size limit the full scan decides which error to report.
         if count > limits.maxHeaderBytes { return false }
-        // A head ends with a line's LF followed by an empty line: `\n\n` or `\n\r\n`.
-        // Those were not in the first `previousLength` bytes, so one would start at
-        // `previousLength - 2` or later.
+        // A head ends with a line's LF followed by an empty line, `\n\r\n`; `\n\n` is looked for
+        // too, so that a head ended by bare LFs gets its 400 at once. Neither was in the first
+        // `previousLength` bytes, so one would start at `previousLength - 2` or later.
         var i = max(0, previousLength - 2)
         while i < count {
             if p.load(fromByteOffset: i, as: UInt8.self) == ByteClass.lf {
@@ -82,7 +98,7 @@ public enum RequestParser {
 /// Why a scan stopped without a complete head.
 enum ScanStop: Error {
     case incomplete
-    case invalid(ParseError)
+    case invalid(StrictnessRule)
 }
 
 /// One pass over a request head: request line, then field lines, then the empty line.
@@ -122,7 +138,7 @@ struct HeadScanner {
     func word(_ i: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
 
     @inline(__always)
-    var outOfBytes: ScanStop { cutAtLimit ? .invalid(.headerFieldsTooLarge) : .incomplete }
+    var outOfBytes: ScanStop { cutAtLimit ? .invalid(.headTooLarge) : .incomplete }
 
     /// Returns the head's length.
     @inline(__always)
@@ -134,23 +150,28 @@ struct HeadScanner {
         return length
     }
 
-    /// Skips CRLF / LF lines before the request line (RFC 9112 §2.2).
+    /// Skips empty lines (CRLF) before the request line (RFC 9112 §2.2).
     @inline(__always)
     func skipEmptyLines() throws(ScanStop) -> Int {
         var i = 0
         while true {
             guard i < end else { throw outOfBytes }
             let c = byte(i)
-            if c == ByteClass.lf {
-                i &+= 1
-            } else if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                i &+= 2
-            } else {
-                return i
-            }
+            guard c == ByteClass.cr || c == ByteClass.lf else { return i }
+            i = try lineEnd(at: i, stop: end, outOfLine: outOfBytes, otherwise: .lineEnding)
         }
+    }
+
+    /// The CRLF that must end a line at `i`; returns the offset after it. A bare LF, or a CR
+    /// followed by anything but LF, breaks `.lineEnding`: a line ends in CRLF only. Any other
+    /// byte at `i` breaks `otherwise`, the rule of what the line was scanning.
+    @inline(__always)
+    func lineEnd(at i: Int, stop: Int, outOfLine: ScanStop, otherwise: StrictnessRule) throws(ScanStop) -> Int {
+        let c = byte(i)
+        guard c == ByteClass.cr else { throw .invalid(c == ByteClass.lf ? .lineEnding : otherwise) }
+        guard i + 1 < stop else { throw outOfLine }
+        guard byte(i + 1) == ByteClass.lf else { throw .invalid(.lineEnding) }
+        return i + 2
     }
 
     // MARK: - Request line
@@ -161,7 +182,7 @@ struct HeadScanner {
         // The line, LF included, may take at most maxRequestLineLength bytes.
         let capped = end - start >= maxRequestLineLength
         let stop = capped ? start + maxRequestLineLength : end
-        let outOfLine: ScanStop = capped ? .invalid(.uriTooLong) : outOfBytes
+        let outOfLine: ScanStop = capped ? .invalid(.requestLineTooLong) : outOfBytes
 
         var i = start
         while true {
@@ -169,7 +190,7 @@ struct HeadScanner {
             if !ByteClass.isTChar(byte(i)) { break }
             i &+= 1
         }
-        guard i > start, byte(i) == ByteClass.sp else { throw .invalid(.badRequest) }
+        guard i > start, byte(i) == ByteClass.sp else { throw .invalid(.method) }
         head.methodToken = ByteSpan(offset: start, count: i - start)
         head.method = knownMethod(start, count: i - start)
         i &+= 1
@@ -183,7 +204,7 @@ struct HeadScanner {
             i = skipQueryBytes(from: i + 1, to: stop)
             guard i < stop else { throw outOfLine }
         }
-        guard byte(i) == ByteClass.sp, i > targetStart else { throw .invalid(.badRequest) }
+        guard byte(i) == ByteClass.sp, i > targetStart else { throw .invalid(.requestTarget) }
         try splitTarget(targetStart, end: i, queryMark: queryMark)
         i &+= 1
 
@@ -248,17 +269,17 @@ struct HeadScanner {
         let first = byte(start)
         if first == UInt8(ascii: "/") {
             // origin-form; CONNECT takes only authority-form.
-            guard head.method != .connect else { throw .invalid(.badRequest) }
+            guard head.method != .connect else { throw .invalid(.requestTarget) }
             head.path = ByteSpan(offset: start, count: pathEnd - start)
             return
         }
         if head.method == .connect {
-            guard queryMark < 0, isAuthorityForm(start, end: targetEnd) else { throw .invalid(.badRequest) }
+            guard queryMark < 0, isAuthorityForm(start, end: targetEnd) else { throw .invalid(.requestTarget) }
             return
         }
         if first == UInt8(ascii: "*"), targetEnd - start == 1 {
             // asterisk-form is only for a server-wide OPTIONS.
-            guard head.method == .options else { throw .invalid(.badRequest) }
+            guard head.method == .options else { throw .invalid(.requestTarget) }
             return
         }
         // absolute-form: http(s)://authority[/path][?query]
@@ -268,18 +289,19 @@ struct HeadScanner {
         } else if pathEnd - start >= 8, ByteClass.hasPrefixLowercase(p + start, "https://") {
             authority = start + 8
         } else {
-            throw .invalid(.badRequest)
+            throw .invalid(.requestTarget)
         }
         var i = authority
         while i < pathEnd {
             let c = byte(i)
             if c == UInt8(ascii: "/") { break }
-            // userinfo is deprecated in http(s) URIs and treated as an error (RFC 9110 §4.2.4).
-            if c == UInt8(ascii: "@") { throw .invalid(.badRequest) }
+            // uri-host [":" port] as in Host; userinfo (`@`) is deprecated in http(s) URIs and
+            // treated as an error (RFC 9110 §4.2.4).
+            guard ByteClass.isHostChar(c) else { throw .invalid(.requestTarget) }
             i &+= 1
         }
         // An http(s) URI with an empty host is invalid (RFC 9110 §4.2.1).
-        guard i > authority else { throw .invalid(.badRequest) }
+        guard i > authority else { throw .invalid(.requestTarget) }
         if i < pathEnd { head.path = ByteSpan(offset: i, count: pathEnd - i) }
     }
 
@@ -293,7 +315,7 @@ struct HeadScanner {
         return true
     }
 
-    /// Scans `HTTP/` DIGIT [`.` DIGIT] and the line end; returns the offset after the LF.
+    /// Scans `HTTP/` DIGIT [`.` DIGIT] and the CRLF; returns the offset after it.
     @inline(__always)
     mutating func scanVersion(from start: Int, stop: Int, outOfLine: ScanStop) throws(ScanStop) -> Int {
         // The verdict on the version waits for the line end, so `HTTP/2.0x` is a 400 and never
@@ -302,12 +324,12 @@ struct HeadScanner {
         var i = start
         while i - start < 5 {
             guard i < stop else { throw outOfLine }
-            guard byte(i) == prefix.utf8Start[i - start] else { throw .invalid(.badRequest) }
+            guard byte(i) == prefix.utf8Start[i - start] else { throw .invalid(.httpVersion) }
             i &+= 1
         }
         guard i < stop else { throw outOfLine }
         let major = byte(i) &- UInt8(ascii: "0")
-        guard major <= 9 else { throw .invalid(.badRequest) }
+        guard major <= 9 else { throw .invalid(.httpVersion) }
         i &+= 1
         guard i < stop else { throw outOfLine }
         var minor: UInt8 = 0xFF
@@ -315,21 +337,17 @@ struct HeadScanner {
             i &+= 1
             guard i < stop else { throw outOfLine }
             minor = byte(i) &- UInt8(ascii: "0")
-            guard minor <= 9 else { throw .invalid(.badRequest) }
+            guard minor <= 9 else { throw .invalid(.httpVersion) }
             i &+= 1
             guard i < stop else { throw outOfLine }
         }
-        if byte(i) == ByteClass.cr {
-            i &+= 1
-            guard i < stop else { throw outOfLine }
-        }
-        guard byte(i) == ByteClass.lf else { throw .invalid(.badRequest) }
+        let next = try lineEnd(at: i, stop: stop, outOfLine: outOfLine, otherwise: .httpVersion)
         // HTTP/2 and later never use this syntax; the client picked a version we do not speak.
         if major >= 2 { throw .invalid(.versionNotSupported) }
         // HTTP/1.x with x > 1 is answered as HTTP/1.1 (RFC 9110 §2.5); HTTP/0.x and "HTTP/1" are not versions.
-        guard major == 1, minor <= 9 else { throw .invalid(.badRequest) }
+        guard major == 1, minor <= 9 else { throw .invalid(.httpVersion) }
         head.versionMinor = min(minor, 1)
-        return i + 1
+        return next
     }
 
     // MARK: - Field lines
@@ -341,12 +359,10 @@ struct HeadScanner {
         while true {
             guard i < end else { throw outOfBytes }
             var c = byte(i)
-            if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                return i + 2
+            if c == ByteClass.cr || c == ByteClass.lf {
+                return try lineEnd(at: i, stop: end, outOfLine: outOfBytes, otherwise: .lineEnding)
             }
-            if c == ByteClass.lf { return i + 1 }
+            if ByteClass.isOWS(c) { throw .invalid(.obsFold) }
 
             // field-name ":" — an obs-fold line or whitespace before the colon fails here.
             let nameStart = i
@@ -356,7 +372,7 @@ struct HeadScanner {
                 if !ByteClass.isTChar(c) { break }
                 i &+= 1
             }
-            guard c == UInt8(ascii: ":"), i > nameStart else { throw .invalid(.badRequest) }
+            guard c == UInt8(ascii: ":"), i > nameStart else { throw .invalid(.fieldName) }
             let nameCount = i - nameStart
             i &+= 1
 
@@ -369,20 +385,11 @@ struct HeadScanner {
             i = skipValueBytes(from: i, to: end)
             guard i < end else { throw outOfBytes }
             var valueEnd = i
-            c = byte(i)
-            if c == ByteClass.cr {
-                guard i + 1 < end else { throw outOfBytes }
-                guard byte(i + 1) == ByteClass.lf else { throw .invalid(.badRequest) }
-                i &+= 2
-            } else if c == ByteClass.lf {
-                i &+= 1
-            } else {
-                throw .invalid(.badRequest)
-            }
+            i = try lineEnd(at: i, stop: end, outOfLine: outOfBytes, otherwise: .fieldValue)
             while valueEnd > valueStart, ByteClass.isOWS(byte(valueEnd - 1)) { valueEnd &-= 1 }
 
             guard head.headerCount < headerCapacity, let headers else {
-                throw .invalid(.headerFieldsTooLarge)
+                throw .invalid(.headTooLarge)
             }
             let value = ByteSpan(offset: valueStart, count: valueEnd - valueStart)
             headers[head.headerCount] = HeaderField(name: ByteSpan(offset: nameStart, count: nameCount), value: value)

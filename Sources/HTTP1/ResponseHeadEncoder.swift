@@ -73,9 +73,13 @@ public enum ResponseHeadEncoder {
     /// Writes a response head into `sink`.
     ///
     /// - Parameters:
+    ///   - sink: where the bytes go.
+    ///   - status: the status code.
+    ///   - reason: the reason phrase, or empty for the standard one.
     ///   - fields: the response's fields as (lowercase name, value), CR and LF free.
     ///   - serverFields: the server's fields, already encoded (`engine: Ringside\r\n`).
     ///   - date: the 29-byte date, or nil for a placeholder to patch in place later.
+    ///   - framing: how the body's end is marked (ignored for bodiless statuses).
     ///   - connection: the whole `connection` line, or empty.
     /// - Returns: where the date value starts in `sink` when a placeholder was written.
     @inlinable

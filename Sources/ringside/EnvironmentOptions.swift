@@ -23,7 +23,10 @@ enum EnvironmentOptions {
         "host", "port", "workers", "engine", "max-request-line", "max-header-bytes", "max-headers", "max-body",
         "max-connections", "linger-bytes", "header-timeout", "body-timeout", "idle-timeout", "send-timeout",
         "drain-timeout", "handler-timeout", "linger-timeout", "ring-entries", "log-level", "log-format",
-        "access-log", "metrics-path", "admin-port",
+        "access-log", "metrics-path", "admin-port", "shutdown-delay", "liveness-path", "readiness-path",
+        "ping-delay", "data-work", "offload-threads", "offload-queue", "users", "lockout-failures", "lockout-window",
+        "lockout-capacity", "upstream", "upstream-connections", "upstream-queue", "upstream-timeout",
+        "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections",
     ]
     /// Flags without a `--no-` form: true adds the flag.
     static let flags = ["pin-cpus"]

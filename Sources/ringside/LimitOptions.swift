@@ -41,8 +41,8 @@ struct TimeoutOptions: ParsableArguments {
     @Option(help: "Without progress while sending responses (close).")
     var sendTimeout = 10
 
-    @Option(help: "On SIGINT/SIGTERM: how long queued responses may take before connections are cut.")
-    var drainTimeout = 3
+    @Option(help: "On SIGINT/SIGTERM: how long requests in flight (handlers included) may take before connections are cut.")
+    var drainTimeout = 30
 
     @Option(help: "For an async or offloaded handler to answer (503, task cancelled, close).")
     var handlerTimeout = 30

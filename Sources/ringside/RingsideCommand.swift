@@ -5,18 +5,18 @@ import Glibc
 #endif
 
 @main
-struct RingsideCommand: ParsableCommand {
+struct RingsideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ringside",
         abstract: "A fast HTTP/1.1 server on io_uring.",
         discussion: "Every serve option can also be set as RINGSIDE_<OPTION> (RINGSIDE_MAX_BODY for --max-body); "
             + "a flag on the command line wins over the environment, which wins over the default.",
         version: RingsideVersion.current,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, HashPassword.self],
         defaultSubcommand: Serve.self)
 
     /// Parses the command line with the environment's options added (see `EnvironmentOptions`).
-    static func main() {
+    static func main() async {
         let environment = ProcessInfoLite.environment
         let merged: (arguments: [String], used: [String])
         do {
@@ -26,7 +26,11 @@ struct RingsideCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot(merged.arguments)
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if !merged.used.isEmpty && exitCode(for: error) == .validationFailure {
                 let line = Array("ringside: options from the environment: \(merged.used.joined(separator: " "))\n".utf8)

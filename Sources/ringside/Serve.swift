@@ -2,12 +2,14 @@ import ArgumentParser
 import HTTP1
 import Logging
 import Ringside
+import ServiceLifecycle
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the demo routes (/v1/avatar).")
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the workloads: /v1/avatar, /ping/, /data, /v1/login and the /demo routes.")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
     var host = "0.0.0.0"
@@ -30,13 +32,35 @@ struct Serve: ParsableCommand {
     @OptionGroup(title: "Timeouts (whole seconds; checked once a second)")
     var timeouts: TimeoutOptions
 
+    @OptionGroup(title: "Upstream of /v1/user")
+    var upstream: UpstreamOptions
+
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
+
+    @Option(help: "On SIGTERM: seconds the server keeps serving (readiness failing) before it drains.")
+    var shutdownDelay = 0
+
+    @Option(help: "Liveness check path ('' for none).")
+    var livenessPath = "/healthz"
+
+    @Option(help: "Readiness check path, 503 once shutdown begins ('' for none).")
+    var readinessPath = "/readyz"
+
+    @OptionGroup(title: "Workloads and the offload pool")
+    var workloads: WorkloadOptions
 
     @OptionGroup(title: "Logs and metrics")
     var observability: ObservabilityOptions
 
-    func run() throws {
+    func validate() throws {
+        for (flag, path) in [("--liveness-path", livenessPath), ("--readiness-path", readinessPath)]
+        where !path.isEmpty && (!path.hasPrefix("/") || path.contains("?")) {
+            throw ValidationError("\(flag) must start with / and hold no query ('' for none)")
+        }
+    }
+
+    func run() async throws {
         let level = observability.logLevel
         switch observability.logFormat {
         case .text:
@@ -49,6 +73,7 @@ struct Serve: ParsableCommand {
             LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
         }
         let registry = observability.metrics ? RingsideMetrics.bootstrap() : nil
+        let (router, notices) = makeRouter()
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
             maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
@@ -60,6 +85,12 @@ struct Serve: ParsableCommand {
                 header: timeouts.headerTimeout, body: timeouts.bodyTimeout, idle: timeouts.idleTimeout,
                 send: timeouts.sendTimeout, drain: timeouts.drainTimeout, handler: timeouts.handlerTimeout,
                 linger: timeouts.lingerTimeout),
+            offloadThreads: workloads.offloadThreads ?? ServerConfiguration.availableCPUs,
+            offloadQueueDepth: workloads.offloadQueue,
+            shutdownDelay: shutdownDelay,
+            livenessPath: livenessPath.isEmpty ? nil : livenessPath,
+            readinessPath: readinessPath.isEmpty ? nil : readinessPath,
+            maxOutboundConnectionsPerWorker: upstream.maxOutboundConnections,
             metrics: ServerConfiguration.Metrics(
                 isEnabled: observability.metrics, path: observability.metricsPath, adminPort: observability.adminPort,
                 registry: registry),
@@ -67,21 +98,66 @@ struct Serve: ParsableCommand {
                 ServerConfiguration.AccessLog(path: $0, format: observability.logFormat == .json ? .json : .text)
             },
             requestIDs: observability.requestIds)
-        let server = Server(configuration: configuration, router: DemoRoutes.router())
+        let logger = Logger(label: "ringside")
+        let server = Server(configuration: configuration, router: router, logger: logger)
+        let boundPort: Int
         do {
-            try server.run { boundPort in
-                if let adminPort = server.adminPort {
-                    print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
-                }
-                print("Listening on http://\(displayHost):\(boundPort)")
-                fflush(nil)  // tests and scripts wait for this line
-            }
+            // Started here, so a start-up failure is one line and no service-group log.
+            boundPort = try server.start()
         } catch {
-            // One line, no usage text: this is not a command-line mistake.
-            let line = Array("ringside: \(error)\n".utf8)
-            _ = write(2, line, line.count)
-            throw ExitCode.failure
+            fail("\(error)")  // one line, no usage text: this is not a command-line mistake
         }
+        // SIGTERM and SIGINT start a graceful shutdown (see `Server`).
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        async let running: Void = group.run()
+        // Tests and scripts stop the server as soon as this line is out: only
+        // once the group's signal handling is in place.
+        SignalDisposition.waitUntilHandled([SIGTERM, SIGINT])
+        // Logged once serving, so a failed start stays one line.
+        for (level, notice) in notices { logger.log(level: level, "\(notice)") }
+        if let adminPort = server.adminPort {
+            print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
+        }
+        print("Listening on http://\(displayHost):\(boundPort)")
+        fflush(nil)
+        try await running
+    }
+
+    /// The routes of every workload, and what to log about them once serving.
+    private func makeRouter() -> (Router, [(Logger.Level, String)]) {
+        var notices: [(Logger.Level, String)] = []
+        let users: UserDirectory
+        if let path = workloads.users {
+            do {
+                users = try UserDirectory(contentsOfFile: path)
+            } catch {
+                fail("users file \(path): \(error)")
+            }
+        } else {
+            users = .demo
+            notices.append((.warning, "no --users file: /v1/login accepts the demo user herbert with password \"password\""))
+        }
+        let login: Login
+        do {
+            login = try Login(users: users, policy: workloads.lockoutPolicy)
+        } catch {
+            fail("users file \(workloads.users ?? ""): \(error)")
+        }
+        let data = DataWork(iterations: workloads.dataWork)
+        let milliseconds = ((DataWork.measureIteration() * data.iterations) / .microseconds(10)).rounded() / 100
+        notices.append((.info, "/data: \(data.iterations) SHA-256 iterations per request, \(milliseconds) ms of CPU here"))
+        let client: HTTPClient
+        do {
+            client = try upstream.client()
+        } catch {
+            fail("\(error)")
+        }
+        let avatar = Avatar()
+        let router = Router(workloads: [
+            avatar, Demo(avatar: avatar), User(upstream: client), Ping(delay: .milliseconds(workloads.pingDelay)), data,
+            login,
+        ])
+        return (router, notices)
     }
 
     private var displayHost: String { host.contains(":") ? "[\(host)]" : host }

@@ -1,8 +1,9 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N,
-// --handler-timeout N, --middleware and --request-ids; its users' metrics
-// (swift-metrics) are served at /metrics with the built-in ones.
+// --handler-timeout N, --middleware, --upstream-port P, --max-outbound N and
+// --request-ids; its users' metrics (swift-metrics) are served at /metrics
+// with the built-in ones.
 import CoreMetrics
 import Ringside
 import Synchronization
@@ -47,6 +48,8 @@ func busy(milliseconds: Int) {
 
 /// Handlers cancelled because their client left (see /async/cancellable).
 let cancelledHandlers = Atomic<Int>(0)
+/// Offloaded work that ran (see /offload and /offload/explicit).
+let offloadedRuns = Atomic<Int>(0)
 var router = Router()
 let hello = router.prebuild(StaticResponse(contentType: "text/plain", body: "prebuilt from a handler"))
 
@@ -122,17 +125,20 @@ router.get("/async/throw") { _ in
     throw Boom()
 }
 router.get("/offload", offload: true) { request in
+    offloadedRuns.add(1, ordering: .relaxed)
     busy(milliseconds: Int(request.queryItem("ms") ?? "") ?? 1)
     return Response(text: "offloaded")
 }
 router.get("/offload/explicit") { request in
     let milliseconds = Int(request.queryItem("ms") ?? "") ?? 1
     let value = try await offload {
+        offloadedRuns.add(1, ordering: .relaxed)
         busy(milliseconds: milliseconds)
         return 42
     }
     return Response(text: "explicit \(value)")
 }
+router.get("/stats/offloaded") { _ in Response(text: "\(offloadedRuns.load(ordering: .relaxed))") }
 router.get("/stream") { request in
     let chunks = Int(request.queryItem("chunks") ?? "") ?? 3
     let size = Int(request.queryItem("size") ?? "") ?? 5
@@ -157,6 +163,7 @@ router.get("/async/request-id") { request in
     return Response(text: request.requestID ?? "none")
 }
 router.post("/request-id") { request in Response(text: "\(request.requestID ?? "none") \(request.bodyCount)") }
+addClientRoutes(to: &router)
 
 if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
 
@@ -168,14 +175,12 @@ if let threads = option("--offload-threads").flatMap(Int.init) { configuration.o
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
+if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
 configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
 configuration.metrics.registry = RingsideMetrics.bootstrap()
-// The async `run`, from an async function (top-level code would pick the blocking one).
-func serve(_ configuration: ServerConfiguration, _ router: Router) async throws {
-    let host = configuration.host
-    try await Server(configuration: configuration, router: router).run { port in
-        print("Listening on http://\(host):\(port)")
-        fflush(nil)
-    }
+// Blocking, with its own SIGTERM/SIGINT handling (`ringside serve` runs as a service instead).
+let host = configuration.host
+try Server(configuration: configuration, router: router).run { port in
+    print("Listening on http://\(host):\(port)")
+    fflush(nil)
 }
-try await serve(configuration, router)

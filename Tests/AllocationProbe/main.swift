@@ -35,7 +35,17 @@ router.get("/async") { _ in
     return Response(ok)
 }
 router.get("/offload", offload: true) { _ in Response(ok) }
-// Metrics are on by default: every scenario below counts its answers.
+// Metrics are on by default: every scenario below counts its answers (and the client's calls).
+// An async handler that fetches /v1/avatar from this same server with the worker's own client
+// and answers its body: the client's cost per call (request laid out once, response read,
+// the handler resumed) on top of an async handler's and an encoded answer's.
+let upstream = try HTTPClient.thisServer()
+let avatarRequest = try HTTPClient.Request(path: "/v1/avatar")
+let jsonFields: HTTPFields = [.contentType: "application/json"]
+router.get("/user") { _ in
+    let response = try await upstream.execute(avatarRequest)
+    return Response(headerFields: jsonFields, bytes: response.body)
+}
 let server = Server(
     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1),
     router: router)
@@ -57,6 +67,7 @@ let handlerPost = "POST /items/42 HTTP/1.1\r\nHost: probe\r\nContent-Length: 11\
 let json = "GET /json/42 HTTP/1.1\r\nHost: probe\r\n\r\n"
 let async = "GET /async HTTP/1.1\r\nHost: probe\r\n\r\n"
 let offloaded = "GET /offload HTTP/1.1\r\nHost: probe\r\n\r\n"
+let user = "GET /user HTTP/1.1\r\nHost: probe\r\n\r\n"
 
 // Warm up every path first: one-time set-up costs are not per request.
 client.run(get, times: 1000, pipelined: 1)
@@ -69,6 +80,7 @@ client.run(handlerPost, times: 1000, pipelined: 1)
 client.run(json, times: 1000, pipelined: 1)
 client.run(async, times: 1000, pipelined: 1)
 client.run(offloaded, times: 1000, pipelined: 1)
+client.run(user, times: 1000, pipelined: 1)
 for request in [get, missing, head, handler] {
     observedClient.run(request, times: 1000, pipelined: 1)
     observedClient.run(request, times: 1000, pipelined: 16)
@@ -96,6 +108,7 @@ measure("handlerpipelined", handler, times: 10_000, pipelined: 16)
 measure("json", json, times: 5_000, pipelined: 1)
 measure("async", async, times: 5_000, pipelined: 1)
 measure("offload", offloaded, times: 5_000, pipelined: 1)
+measure("client", user, times: 5_000, pipelined: 1)
 // Request ids (each answer's id line between its head and body) and the access log.
 measure("ids-keepalive", get, times: 10_000, pipelined: 1, on: observedClient)
 measure("ids-pipelined16", get, times: 10_000, pipelined: 16, on: observedClient)

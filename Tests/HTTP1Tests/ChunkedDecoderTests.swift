@@ -137,10 +137,7 @@ func referenceChunked(_ b: [UInt8], maxTrailerBytes: Int = 16384, maxExtensionBy
         }
         let rest = text.dropFirst(digits.count)
         if !rest.isEmpty {
-            let afterSpace = rest.drop { $0 == 0x20 || $0 == 0x09 }
-            guard afterSpace.first == UInt8(ascii: ";"), rest.allSatisfy(isValue) else {
-                return ChunkedRun(body: body, outcome: .invalid)
-            }
+            guard isChunkExtension(rest) else { return ChunkedRun(body: body, outcome: .invalid) }
             extensionBytes += rest.count
             guard extensionBytes <= maxExtensionBytes else { return ChunkedRun(body: body, outcome: .invalid) }
         }
@@ -209,10 +206,12 @@ let validChunkedCases: [ChunkedCase] = [
     .init("32 digits", String(repeating: "0", count: 31) + "3\r\nabc\r\n0\r\n\r\n", "abc"),
     .init("extension", "5;name=value\r\nhello\r\n0\r\n\r\n", "hello"),
     .init("extensions on every chunk", "5;a;b=\"q s\"\r\nhello\r\n0;last=1\r\n\r\n", "hello"),
-    .init("empty extension", "5;\r\nhello\r\n0;\r\n\r\n", "hello"),
     .init("whitespace before extension", "5 ;a=b\r\nhello\r\n0\t \t;x\r\n\r\n", "hello"),
-    .init("whitespace inside extension", "5; a = b\t\r\nhello\r\n0\r\n\r\n", "hello"),
-    .init("obs-text in extension", [0x35, 0x3B, 0x78, 0x3D, 0xC3, 0xA9, 0x0D, 0x0A] + ascii("hello\r\n0\r\n\r\n"),
+    .init("whitespace inside extension", "5; a = b\t;\tc =\t\"d\" ;e\r\nhello\r\n0\r\n\r\n", "hello"),
+    .init("quoted string with escapes", "5;a=\"x\\\"y\\\\z\\;\";b=\"\";c=\"\\\t;=\\ \"\r\nhello\r\n0\r\n\r\n", "hello"),
+    .init("token value after quoted value", "5;a=\"b\";c=d;e\r\nhello\r\n0\r\n\r\n", "hello"),
+    .init("obs-text in quoted extension value",
+        [0x35, 0x3B, 0x78, 0x3D, 0x22, 0xC3, 0xA9, 0x5C, 0xFF, 0x22, 0x0D, 0x0A] + ascii("hello\r\n0\r\n\r\n"),
         ascii("hello")),
     .init("trailer", "5\r\nhello\r\n0\r\nExpires: never\r\n\r\n", "hello"),
     .init("trailers", "3\r\nabc\r\n0\r\nX-Checksum: abc \t\r\nX-Empty:\r\nA:b\r\n\r\n", "abc"),
@@ -286,6 +285,28 @@ let invalidChunkedCases: [InvalidChunkedCase] = [
     .init("DEL in extension", "5;a\u{7F}\r\nhello\r\n0\r\n\r\n"),
     .init("control char in last-chunk extension", "0;\u{01}\r\n\r\n"),
     .init("whitespace then garbage", "5 x\r\nhello\r\n0\r\n\r\n"),
+    .init("empty extension name", "2;\r\nhi\r\n0\r\n\r\n"),
+    .init("empty extension name on last chunk", "0;\r\n\r\n"),
+    .init("two semicolons", "5;;a\r\nhello\r\n0\r\n\r\n"),
+    .init("value without name", "5;=b\r\nhello\r\n0\r\n\r\n"),
+    .init("empty value", "5;a=\r\nhello\r\n0\r\n\r\n"),
+    .init("trailing semicolon", "5;a;\r\nhello\r\n0\r\n\r\n"),
+    .init("whitespace after name", "5;a \r\nhello\r\n0\r\n\r\n"),
+    .init("whitespace after value", "5;a=b\t\r\nhello\r\n0\r\n\r\n"),
+    .init("whitespace after quoted value", "5;a=\"b\" \r\nhello\r\n0\r\n\r\n"),
+    .init("non-token byte in name", "5;a/b\r\nhello\r\n0\r\n\r\n"),
+    .init("non-token byte in value", "5;a=b/c\r\nhello\r\n0\r\n\r\n"),
+    .init("quote inside token value", "5;a=b\"c\"\r\nhello\r\n0\r\n\r\n"),
+    .init("obs-text in unquoted value", [0x35, 0x3B, 0x78, 0x3D, 0xC3, 0xA9, 0x0D, 0x0A] + ascii("hello\r\n0\r\n\r\n")),
+    .init("byte after closing quote", "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"),
+    .init("unterminated quoted string", "5;a=\"abc\r\nhello\r\n0\r\n\r\n"),
+    .init("CR inside quoted string", "5;a=\"a\rb\"\r\nhello\r\n0\r\n\r\n"),
+    .init("LF inside quoted string", "5;a=\"a\nb\"\r\nhello\r\n0\r\n\r\n"),
+    .init("escaped CR inside quoted string", "5;a=\"a\\\r\nb\"\r\nhello\r\n0\r\n\r\n"),
+    .init("escaped LF inside quoted string", "5;a=\"a\\\nb\"\r\nhello\r\n0\r\n\r\n"),
+    .init("control byte inside quoted string", "5;a=\"a\u{1}b\"\r\nhello\r\n0\r\n\r\n"),
+    .init("DEL escaped inside quoted string", "5;a=\"a\\\u{7F}\"\r\nhello\r\n0\r\n\r\n"),
+    .init("backslash at the end of a quoted string", "5;a=\"a\\\"\r\nhello\r\n0\r\n\r\n"),
     .init("extensions over limit", "5;123456789\r\nhello\r\n0;12345\r\n\r\n", maxExtensionBytes: 14),
     .init("extensions over default limit", "0;" + String(repeating: "e", count: 16384) + "\r\n\r\n"),
     // Trailer section
@@ -370,11 +391,11 @@ let invalidChunkedCases: [InvalidChunkedCase] = [
     }
 
     @Test func extensionLimitIsExact() {
-        // ";123456789" is 10 bytes, " ;1" 3, ";" 1: 14 in all.
-        let encoding = ascii("5;123456789\r\nhello\r\n1 ;1\r\n!\r\n0;\r\n\r\n")
-        let allowed = decodeChunked(encoding, decoder: ChunkedDecoder(maxExtensionBytes: 14))
+        // ";123456789" is 10 bytes, " ;1" 3, ";x" 2: 15 in all.
+        let encoding = ascii("5;123456789\r\nhello\r\n1 ;1\r\n!\r\n0;x\r\n\r\n")
+        let allowed = decodeChunked(encoding, decoder: ChunkedDecoder(maxExtensionBytes: 15))
         #expect(allowed == ChunkedRun(body: ascii("hello!"), outcome: .end(encoding.count)))
-        #expect(decodeChunked(encoding, decoder: ChunkedDecoder(maxExtensionBytes: 13)).outcome == .invalid)
+        #expect(decodeChunked(encoding, decoder: ChunkedDecoder(maxExtensionBytes: 14)).outcome == .invalid)
         #expect(decodeChunked(ascii("5\r\nhello\r\n0\r\n\r\n"), decoder: ChunkedDecoder(maxExtensionBytes: 0)).outcome
             == .end(15))
     }
@@ -488,7 +509,7 @@ let invalidChunkedCases: [InvalidChunkedCase] = [
 
 /// Mutations aimed at the decoder's decision points, driven by `XorShift`.
 enum ChunkedRandom {
-    static let interesting = ascii("\r\n \t;:=\"0019aAfFgx-") + [0x00, 0x7F, 0x80, 0xFF]
+    static let interesting = ascii("\r\n \t;:=\"\\0019aAfFgx-") + [0x00, 0x7F, 0x80, 0xFF]
 
     static func mutate(_ input: [UInt8], _ rng: inout XorShift) -> [UInt8] {
         var out = input

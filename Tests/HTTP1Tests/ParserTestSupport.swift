@@ -41,32 +41,20 @@ struct Parsed: Equatable, CustomStringConvertible {
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// Parses `input` placed so that its last byte is the last readable byte before an
-/// inaccessible page: any read past the end crashes the test instead of passing silently.
+/// inaccessible page (see `withGuardedBytes`).
 func parse(
     _ input: [UInt8],
     limits: ParserLimits = ParserLimits(),
     previousLength: Int = 0,
     headerCapacity: Int = 100
 ) -> Parsed {
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let dataPages = (input.count + page - 1) / page
-    let mapped = (dataPages + 1) * page
-    guard let region = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-        region != MAP_FAILED
-    else { fatalError("mmap failed") }
-    defer { munmap(region, mapped) }
-    let guardPage = region + dataPages * page
-    mprotect(guardPage, page, PROT_NONE)
-    let start = guardPage - input.count
-    input.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-
     let fields = UnsafeMutableBufferPointer<HeaderField>.allocate(capacity: headerCapacity)
     defer { fields.deallocate() }
     var head = RequestHead()
     head.headerCount = 99  // a reused head must be reset
-    let result = RequestParser.parse(
-        UnsafeRawBufferPointer(start: input.isEmpty ? nil : start, count: input.count),
-        headers: fields, limits: limits, previousLength: previousLength, into: &head)
+    let result = withGuardedBytes(input) {
+        RequestParser.parse($0, headers: fields, limits: limits, previousLength: previousLength, into: &head)
+    }
 
     var parsed = Parsed(result: result)
     guard case .complete(let length) = result else { return parsed }

@@ -13,11 +13,10 @@ private let manyHeaders: String = {
 let partialRequests: [String] = [
     typicalRequest,
     "\r\n\r\nGET / HTTP/1.0\r\n\r\n",
-    "GET /bare HTTP/1.1\nHost: a\nX: y\n\n",
     "GET " + longPath + " HTTP/1.1\r\nHost: example.com\r\n"
         + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0\r\n\r\n",
     manyHeaders,
-    "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
     "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
     "GET http://example.com:8080 HTTP/1.1\r\nHost: example.com:8080\r\n\r\n",
 ]
@@ -75,7 +74,7 @@ let partialRequests: [String] = [
         #expect(p.contentLength == 12)
         #expect(p.connectionKeepAlive && p.expectContinue)
         #expect(p.header("x-header-39") == "value-39 \t with spaces and obs-text \u{E9}")
-        let long = parse(bytes(partialRequests[3]))
+        let long = parse(bytes(partialRequests[2]))
         #expect(long.path == longPath.split(separator: "?")[0].description)
         #expect(long.query.hasPrefix("k=v&k=v"))
     }

@@ -74,7 +74,7 @@ struct AccessLogTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
             #expect(object["level"] is String && object["message"] is String && object["time"] is String, "\(line)")
         }
-        #expect(logLines.contains { $0.contains("\"message\":\"stopping\"") && $0.contains("\"signal\":\"15\"") })
+        #expect(logLines.contains { $0.contains("\"level\":\"info\"") && $0.contains("\"message\":\"stopping\"") })
 
         // --log-level warning: the info line is not written.
         let quiet = try ServerProcess(engine: engine, extraArguments: ["--log-level", "warning"])

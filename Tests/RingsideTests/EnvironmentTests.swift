@@ -39,6 +39,7 @@ struct EnvironmentTests {
         "log-format": ("xml", "--log-format"),
         "access-log": ("/nonexistent-dir/access.log", "/nonexistent-dir/access.log"),
         "metrics-path": ("no-slash", "--metrics-path"),
+        "users": ("/nonexistent-dir/users.json", "/nonexistent-dir/users.json"),
     ]
 
     @Test("every option that serve declares is read from RINGSIDE_<OPTION>: a refused value stops it, naming the variable")

@@ -13,7 +13,7 @@ struct FixtureTests {
     // CI always clones the repo with shared/ beside it, so this runs there;
     // it is skipped only in a checkout that lacks the shared fixtures.
     @Test(
-        "Sources/ringside/Resources/avatar.json is byte-identical to shared/fixtures/avatar.json",
+        "Sources/Workloads/Resources/avatar.json is byte-identical to shared/fixtures/avatar.json",
         .enabled(if: FileManager.default.fileExists(atPath: Fixtures.sharedAvatarPath))
     )
     func matchesSharedFixture() throws {

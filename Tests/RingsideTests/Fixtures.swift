@@ -19,7 +19,7 @@ enum Fixtures {
     }()
 
     /// The response body the server embeds and must serve byte for byte.
-    static var avatarPath: String { repoRoot + "/Sources/ringside/Resources/avatar.json" }
+    static var avatarPath: String { repoRoot + "/Sources/Workloads/Resources/avatar.json" }
 
     /// The project-wide fixture in `shared/`, which sits beside the clone.
     static var sharedAvatarPath: String {

@@ -307,8 +307,18 @@ final class SmallWindowSocket {
 }
 
 /// The send queue (bytes written but not acknowledged) of the server's
-/// socket for one connection, from /proc/net/tcp; nil when not found.
+/// socket for one connection; nil when not found. Asks `ss`, which filters
+/// in the kernel (sock_diag): reading all of /proc/net/tcp takes a second
+/// once tens of thousands of sockets sit in TIME_WAIT, as after a churn
+/// benchmark. /proc/net/tcp is the fallback where `ss` is missing.
 func serverSendQueue(serverPort: UInt16, clientPort: UInt16) -> Int? {
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/ss"),
+       let result = try? runCommand("/usr/bin/ss", ["-Htn", "state", "established",
+                                                     "( sport = :\(serverPort) and dport = :\(clientPort) )"]) {
+        // Recv-Q Send-Q Local:Port Peer:Port
+        let fields = result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return fields.count >= 2 ? Int(fields[1]) : nil
+    }
     guard let table = readProcFile("/proc/net/tcp") else { return nil }
     func hex(_ port: UInt16) -> String {
         let digits = String(port, radix: 16, uppercase: true)

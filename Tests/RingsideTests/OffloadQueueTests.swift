@@ -30,4 +30,22 @@ struct OffloadQueueTests {
             }
         }
     }
+
+    @Test("Offloaded work still queued when its client leaves never runs",
+          arguments: engines, ["/offload", "/offload/explicit"])
+    func queuedWorkOfAGoneClientDoesNotRun(engine: String, route: String) throws {
+        try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1"]) { server in
+            let busy = try RawClient(port: server.port)
+            try busy.send(RawClient.request("GET", "/offload/explicit?ms=800"))  // holds the one thread
+            pause(0.1)
+            let leaving = try RawClient(port: server.port)
+            try leaving.send(RawClient.request("GET", "\(route)?ms=1"))  // queued behind it
+            pause(0.1)
+            leaving.resetConnection()  // its handler is cancelled while its work waits
+            #expect(try busy.readResponse().bodyText == "explicit 42")
+            pause(0.2)
+            let runs = try RawClient(port: server.port).exchange("GET", "/stats/offloaded").bodyText
+            #expect(runs == "1", "the gone client's queued work ran anyway")
+        }
+    }
 }

@@ -39,6 +39,8 @@ struct IOUringBackend: Backend, ~Copyable {
         static let sending = IOState(rawValue: 1 << 2)
         /// A cancel for the send in flight was queued (closing a stalled connection).
         static let cancellingSend = IOState(rawValue: 1 << 3)
+        /// An outbound connect is in flight.
+        static let connecting = IOState(rawValue: 1 << 4)
     }
 
     /// Per slot: the generation of its current socket (completions of older
@@ -191,6 +193,7 @@ struct IOUringBackend: Backend, ~Copyable {
 
     private func connected(_ completion: Completion, _ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
+        slots[slot].state.remove(.connecting)
         return .connected(slot: slot, result: completion.result)
     }
 
@@ -269,6 +272,10 @@ struct IOUringBackend: Backend, ~Copyable {
         if state.contains(.receiving) && !state.contains(.cancellingReceive) {
             ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData, userData: ignored, thenNext: true)
         }
+        if state.contains(.connecting) {
+            // A connect to a silent host would hold the socket for the kernel's SYN retries.
+            ring.cancel(Token(kind: Kind.connect.rawValue, socket).userData, userData: ignored, thenNext: true)
+        }
         ring.close(fd: socket.fd, userData: ignored)
         slots[socket.slot] = Slot()  // whatever of this socket still completes is stale now
         return true
@@ -276,6 +283,7 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
         ring.connect(fd: socket.fd, address: address, length: length, userData: Token(kind: Kind.connect.rawValue, socket).userData)
+        slots[socket.slot].state.insert(.connecting)
     }
 
     mutating func finish() {

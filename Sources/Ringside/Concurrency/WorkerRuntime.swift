@@ -12,8 +12,9 @@ import Glibc
 /// Everything but `remote` and the wake flag is confined to the worker
 /// thread: tasks run there (on ``executor``) and the core runs there.
 final class WorkerRuntime: @unchecked Sendable {
-    // @unchecked: `local` is only touched on the worker thread (tasks run on
-    // `executor`, whose jobs run there; `post` checks); `remote` is a Mutex.
+    // @unchecked: `local` and `clients` are only touched on the worker thread
+    // (tasks run on `executor`, whose jobs run there; `post` and the client
+    // check); `remote` is a Mutex.
     enum Event {
         /// A handler finished for the connection in `slot` (if still of `generation`).
         case respond(slot: Int, generation: UInt32, Response)
@@ -36,13 +37,16 @@ final class WorkerRuntime: @unchecked Sendable {
     /// (an offload refusal, the upstream client); the request histogram is
     /// the HTTP core's. Set before the worker serves.
     var metrics: WorkerMetrics.Writer?
+    /// The worker's outbound connections, for ``HTTPClient`` calls.
+    let clients: ClientConnections
     private var local: [Event] = []
     private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
-    init(pool: OffloadPool?, middleware: [any Middleware], signal: WorkerSignal, logger: Logger) {
+    init(pool: OffloadPool?, middleware: [any Middleware], signal: WorkerSignal, logger: Logger, clients: ClientConnections) {
         self.signal = signal
+        self.clients = clients
         self.pool = pool
         self.middleware = middleware
         self.logger = logger
@@ -114,6 +118,7 @@ final class WorkerRuntime: @unchecked Sendable {
     func offload(_ storage: RequestStorage, slot: Int, generation: UInt32, _ handler: @escaping Handler) -> Bool {
         guard let pool else { return false }
         return pool.trySubmit { [self] thread in
+            guard !storage.isAbandoned else { return }  // its client left while it waited
             let response = self.respond(to: storage.request, handler)
             self.post(.respond(slot: slot, generation: generation, response), from: thread)
         }

@@ -234,6 +234,13 @@ extension Connection {
         set { handlerState(for: newValue)?.task = newValue }
     }
 
+    /// The request an offloaded handler is queued or running for: marked
+    /// abandoned if the connection closes first.
+    var offloaded: RequestStorage? {
+        get { handler?.offloaded }
+        set { handlerState(for: newValue)?.offloaded = newValue }
+    }
+
     /// The peer's address, looked up on the first request that needs a copy.
     var peer: SocketAddress? {
         get { handler?.peer }
@@ -252,6 +259,7 @@ final class HandlerState {
     var pending: PendingRequest?
     var stream: StreamState?
     var task: Task<Void, Never>?
+    var offloaded: RequestStorage?
     var peer: SocketAddress?
 
     /// Forgets the connection that ended; the object serves the slot's next one.
@@ -259,6 +267,7 @@ final class HandlerState {
         pending = nil
         stream = nil
         task = nil
+        offloaded = nil
         peer = nil
     }
 }

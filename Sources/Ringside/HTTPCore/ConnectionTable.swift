@@ -83,8 +83,10 @@ struct ConnectionTable: ~Copyable {
                 stream.closed = true
                 stream.resume()  // the writer's next write throws
             }
-            // The client is gone: a handler still working for it sees `Task.isCancelled`.
+            // The client is gone: a handler still working for it sees
+            // `Task.isCancelled`; one still queued for the offload pool is skipped.
             handler.task?.cancel()
+            handler.offloaded?.abandon()
             handler.reset()
         }
         if slots[slot].spillHighWater > pageSize {

@@ -87,11 +87,16 @@ extension HTTPCore {
         connections.free(slot)
     }
 
-    /// Shutdown: every connection finishes what is queued, reads nothing more, and closes.
-    mutating func closeAllAfterFlush() {
+    /// Shutdown: the next answer on every connection says `connection: close`
+    /// and ends it, so a client never has a request in flight on a
+    /// connection the server closes without saying so. A connection idle
+    /// since before this second is closed within a second or two
+    /// (`TimeoutPolicy`): a client sending continuously has sent its next
+    /// request by then.
+    mutating func beginDrain() {
+        draining = true
         for slot in 0..<connections.capacity where connections[slot].pointee.isOpen {
-            connections[slot].pointee.finishAfterFlush()
-            connections.markDirty(slot)
+            connections.markDirty(slot)  // its idle timer shortens
         }
     }
 }

@@ -74,6 +74,7 @@ extension HTTPCore {
             let storage = storage(slot, parts, headLength)
             if runtime.offload(storage, slot: slot, generation: generation, handler) {
                 wait(slot, framing)
+                connections[slot].pointee.offloaded = storage
             } else {
                 observer.metrics?.add(.offloadRejected)
                 respond(slot, Response(ServerResponses.serviceUnavailable), framing)

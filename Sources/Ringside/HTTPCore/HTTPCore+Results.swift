@@ -49,7 +49,10 @@ extension HTTPCore {
         guard connection.pointee.isWaiting else { return }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
-        respond(slot, response, connection.pointee.waitingFraming)
+        connection.pointee.offloaded = nil
+        var framing = connection.pointee.waitingFraming
+        if draining { framing.variant = .close }
+        respond(slot, response, framing)
         resumeReading(slot)
     }
 

@@ -66,7 +66,8 @@ extension HTTPCore {
             connection.pointee.finishAfterFlush()
         } else {
             if stream.chunked { enqueue(slot, fixedBytes.lastChunk) }
-            if connection.pointee.waitingFraming.variant == .close { connection.pointee.finishAfterFlush() }
+            // Draining: the head went out keep-alive, but no request follows this one.
+            if connection.pointee.waitingFraming.variant == .close || draining { connection.pointee.finishAfterFlush() }
         }
         resumeReading(slot)
     }

@@ -11,12 +11,13 @@ extension HTTPCore {
             connection.pointee.timerStart = now
             connection.pointee.progressed = false
         }
-        guard let seconds = timeoutPolicy.seconds(timer) else {
+        guard let seconds = timeoutPolicy.seconds(timer, draining: draining) else {
             connections.unschedule(slot)
             return
         }
-        // `now` is whole seconds: +1 so a timeout never fires early.
-        connections.schedule(slot, at: connection.pointee.timerStart + seconds + 1)
+        // `now` is whole seconds: +1 so a timeout never fires early. Never in
+        // the past, where the wheel has already looked (a shortened timeout).
+        connections.schedule(slot, at: max(connection.pointee.timerStart + seconds + 1, now + 1))
     }
 
     /// `slot`'s timer ran out.
@@ -32,6 +33,8 @@ extension HTTPCore {
             connection.pointee.endWaiting()
             connection.pointee.task?.cancel()
             connection.pointee.task = nil
+            connection.pointee.offloaded?.abandon()  // still queued: it never runs
+            connection.pointee.offloaded = nil
             connection.pointee.spillCount = 0
             fail(slot, .handlerTimedOut)
             runtime.logger.warning("handler timed out", metadata: ["seconds": "\(timeoutPolicy.timeouts.handler)"])

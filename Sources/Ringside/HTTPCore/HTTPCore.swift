@@ -40,10 +40,17 @@ struct HTTPCore: ~Copyable {
     let fixedBytes: FixedBytes
     /// Monotonic seconds as of the last tick: the clock of every timeout.
     private(set) var now: Int
+    /// Whether the server is ready, for the readiness check's answer.
+    let readiness: Readiness
+    /// Shutting down: every answer closes its connection (see `HTTPCore+Connections.swift`).
+    var draining = false
     /// Metrics, access log, request ids (`HTTPCore+Observe.swift`).
     var observer: RequestObserver
 
-    init(configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, observer: consuming RequestObserver) {
+    init(
+        configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,
+        observer: consuming RequestObserver
+    ) {
         let limits = configuration.parserLimits
         now = MonotonicClock.seconds
         // A spill buffer holds the largest allowed head, one more receive, and
@@ -70,6 +77,7 @@ struct HTTPCore: ~Copyable {
         serverFields = .allocate(byteCount: max(fields.utf8.count, 1), alignment: 8)
         serverFields.copyBytes(from: fields.utf8)
         fixedBytes = FixedBytes()
+        self.readiness = readiness
         self.observer = observer
     }
 
@@ -79,13 +87,17 @@ struct HTTPCore: ~Copyable {
         serverFields.deallocate()
     }
 
-    /// Once a second: the date in every response, and connections past their deadline.
-    mutating func tick() {
-        catalog.refreshDate(now: WallClock.seconds)
-        now = MonotonicClock.seconds
+    /// Once a monotonic second (`now`): connections past their deadline.
+    mutating func tick(now: Int) {
+        self.now = now
         while let slot = connections.popExpired(now: now) {
             expire(slot)
         }
+    }
+
+    /// Once a wall-clock second: the date in every response.
+    mutating func refreshDate(wallSeconds: Int) {
+        catalog.refreshDate(now: wallSeconds)
     }
 
     // MARK: Input
@@ -216,7 +228,7 @@ struct HTTPCore: ~Copyable {
             fail(slot, .contentTooLarge)  // refused before a byte of it is read
             return nil
         }
-        let framing = ResponseFraming(head, close: false)
+        let framing = ResponseFraming(head, close: draining)
         let response: Int
         switch route(request, head) {
         case .prebuilt(let index, let route):
@@ -280,7 +292,12 @@ struct HTTPCore: ~Copyable {
             let path = UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end])
             switch routes.match(head.method, path, parameters: parameters, base: head.path.start) {
             case .route(let index, let parameterCount):
-                if let response = catalog.response(ofRoute: index) { return .prebuilt(response, route: index) }
+                if let response = catalog.response(ofRoute: index) {
+                    if index == catalog.readinessRoute && !readiness.isReady {
+                        return .prebuilt(catalog.notReady, route: index)
+                    }
+                    return .prebuilt(response, route: index)
+                }
                 return .handler(route: index, parameterCount: parameterCount)
             case .methodNotAllowed(let allowed):
                 guard let index = catalog.methodNotAllowed(allowed) else { return .methodNotAllowed(allowed) }

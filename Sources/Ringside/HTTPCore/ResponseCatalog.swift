@@ -18,6 +18,9 @@ struct ResponseCatalog: ~Copyable {
     /// Prebuilt 405s, one per method set, from `methodNotAllowedBase` on, in `methodNotAllowedMasks` order.
     private let methodNotAllowedBase: Int
     private let methodNotAllowedMasks: [UInt16]
+    /// The readiness check's route (-1: none) and its answer while not ready.
+    let readinessRoute: Int
+    let notReady: Int
 
     init(router: Router, routes: borrowing RouteTable, serverHeaders: [(name: String, value: String)]) {
         let allMethods = RouteTable.allowValue(union: router.routes.map(\.method))
@@ -42,6 +45,8 @@ struct ResponseCatalog: ~Copyable {
         for (index, route) in router.routes.enumerated() {
             if case .prebuilt(let response) = route.action { routeResponses[index] = byID[response.id] }
         }
+        readinessRoute = router.readinessCheck?.route ?? -1
+        if let check = router.readinessCheck { notReady = Int(byID[check.notReady.id]) } else { notReady = -1 }
         responses = PrebuiltResponses(prebuilt, serverHeaders: serverHeaders, now: WallClock.seconds)
     }
 

@@ -26,12 +26,13 @@ struct TimeoutPolicy {
         }
     }
 
-    /// How long `timer` runs, in whole seconds; nil for `.none`.
+    /// How long `timer` runs, in whole seconds; nil for `.none`. Draining, an
+    /// idle connection waits one second for a request, not the idle timeout.
     @inline(__always)
-    func seconds(_ timer: Connection.Timer) -> Int? {
+    func seconds(_ timer: Connection.Timer, draining: Bool) -> Int? {
         switch timer {
         case .none: nil
-        case .idle: timeouts.idle
+        case .idle: draining ? min(timeouts.idle, 1) : timeouts.idle
         case .header: timeouts.header
         case .body: timeouts.body
         case .send: timeouts.send

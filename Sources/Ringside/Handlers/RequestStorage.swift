@@ -1,4 +1,5 @@
 import HTTP1
+import Synchronization
 
 /// A request's own copy of its bytes, for handlers that outlive the receive:
 /// async handlers (which may suspend while the connection's memory moves on)
@@ -13,6 +14,8 @@ final class RequestStorage: Sendable {
     /// Taken at copy time (from the connection's cache): the socket may be
     /// closed and reused by the time a handler asks.
     let remoteAddress: SocketAddress?
+    /// Its connection closed: an offloaded handler still queued for it is skipped.
+    private let abandoned = Atomic<Bool>(false)
 
     init(copying source: RequestParts, headLength: Int, remoteAddress: SocketAddress?) {
         let fieldsBytes = source.fields.count * MemoryLayout<HeaderField>.stride
@@ -54,6 +57,12 @@ final class RequestStorage: Sendable {
     }
 
     deinit { memory.deallocate() }
+
+    /// Whether the request's connection closed before its offloaded handler ran.
+    var isAbandoned: Bool { abandoned.load(ordering: .acquiring) }
+
+    /// The connection closed (worker thread; read by an offload thread).
+    func abandon() { abandoned.store(true, ordering: .releasing) }
 
     /// A request backed by this copy.
     var request: Request { Request(parts: parts, storage: self) }

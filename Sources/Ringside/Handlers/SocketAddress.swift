@@ -20,10 +20,19 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The peer of a connected socket; nil when it is gone.
     init?(peerOf socket: Int32) {
+        self.init(socket, getpeername)
+    }
+
+    /// The address a socket is bound to.
+    init?(localOf socket: Int32) {
+        self.init(socket, getsockname)
+    }
+
+    private init?(_ socket: Int32, _ query: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(socket, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(socket, $0, &length) }
         }
         guard result == 0 else { return nil }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

@@ -20,6 +20,8 @@ final class WorkerContext: Sendable {
     let signal: WorkerSignal
     /// The server's offload pool, shared by its workers.
     let pool: OffloadPool?
+    /// Whether the server is ready (its readiness check's answer).
+    let readiness: Readiness
     let logger: Logger
     /// This worker's metrics (nil when off) and the access log's descriptor (-1: none).
     let metrics: WorkerMetrics?
@@ -29,7 +31,7 @@ final class WorkerContext: Sendable {
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
-        pool: OffloadPool?, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1
+        pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1
     ) {
         self.index = index
         self.configuration = configuration
@@ -37,6 +39,7 @@ final class WorkerContext: Sendable {
         self.listener = listener
         self.signal = signal
         self.pool = pool
+        self.readiness = readiness
         self.logger = logger
         self.metrics = metrics
         self.accessLog = accessLog
@@ -52,7 +55,7 @@ final class WorkerContext: Sendable {
 }
 
 /// One thread, one loop, one listener.
-struct Worker {
+struct Worker: Sendable {
     let context: WorkerContext
     let thread: pthread_t
 
@@ -97,9 +100,9 @@ struct Worker {
         context.report(.finished)
     }
 
-    /// Asks the worker to stop and waits for its thread.
-    func stopAndJoin() {
-        context.signal.requestStop()
-        pthread_join(thread, nil)
-    }
+    /// Asks the worker to stop: it drains and exits.
+    func signal() { context.signal.requestStop() }
+
+    /// Waits for the worker's thread to end.
+    func join() { pthread_join(thread, nil) }
 }

@@ -22,11 +22,12 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     var backend: B
     var core: HTTPCore
     var accept: AcceptState
+    /// Outbound connections (`WorkerLoop+Client.swift`); also the handlers' via `WorkerRuntime.current`.
+    let clients: ClientConnections
     private var taskEvents: [WorkerRuntime.Event] = []
     private let signal: WorkerSignal
     let logger: Logger
-    /// The wall-clock second of the last tick.
-    private var second: Int
+    private var clock = LoopClock()
     private(set) var stopping = false
     /// Ticks left for connections to finish once stopping (-1: time is up).
     private var drainTicksLeft = 0
@@ -34,21 +35,25 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
 
     init(context: WorkerContext) throws {
         let configuration = context.configuration
+        clients = ClientConnections(
+            base: configuration.maxConnectionsPerWorker, capacity: configuration.maxOutboundConnectionsPerWorker,
+            serverAddress: UpstreamAddress(listener: context.listener))
         let runtime = WorkerRuntime(
-            pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger)
+            pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger,
+            clients: clients)
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
-            slotCapacity: configuration.maxConnectionsPerWorker, logger: context.logger))
+            slotCapacity: configuration.maxConnectionsPerWorker + configuration.maxOutboundConnectionsPerWorker,
+            logger: context.logger))
         runtime.metrics = context.metrics?.writer()
         core = HTTPCore(
-            configuration: configuration, router: context.router, runtime: runtime,
+            configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness,
             observer: RequestObserver(context: context))
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
         signal = context.signal
         logger = context.logger
         drainTimeout = configuration.timeouts.drain
-        second = WallClock.seconds
     }
 
     /// Serves until the server asks the worker to stop, then drains and returns.
@@ -57,20 +62,23 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             updateAccepting()
             if stopping && ((core.connections.openCount == 0 && !backend.isAccepting) || drainTicksLeft < 0) { break }
             guard backend.wait(timeoutNanoseconds: waitTimeout()) else { break }
-            core.observer.beginTurn()
+            // The turn's one clock read, right after the wait: request durations start from it;
+            // dates and timeouts are looked at once the turn's events are handled.
+            let ticks = clock.advance()
+            core.observer.beginTurn(clock.monotonicNanoseconds)
             while let event = backend.nextEvent() {
                 handle(event)
             }
-            let seconds = WallClock.seconds
-            if seconds != second {
-                second = seconds
-                tick()
-            }
+            if ticks.date { core.refreshDate(wallSeconds: clock.wallSecond) }
+            if ticks.timeouts { tick() }
+            clients.fireTimers()
             core.runTasks(into: &taskEvents)
             flushDirty()
+            flushClients()
             core.observer.endTurn()
         }
         backend.finish()
+        clients.shutdown()  // calls still waiting fail, so their handlers finish below
         core.finishTasks(into: &taskEvents)
         if backend.isAccepting || core.connections.openCount > 0 {
             logger.warning("drain timed out", metadata: ["open": "\(core.connections.openCount)"])
@@ -80,19 +88,21 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         accept.closeParked()
     }
 
-    /// How long the backend may wait: not past the next whole second (dates
-    /// flip when the second does) nor the next worker-clock sleep; not at
-    /// all while tasks are ready to run.
+    /// How long the backend may wait: not past the next second (timeouts, and
+    /// dates that flip when the wall second does) nor the next worker-clock
+    /// sleep; not at all while tasks are ready to run.
     private func waitTimeout() -> Int64 {
         if core.runtime.hasWork { return 0 }
-        let untilSecond = 1_000_000_000 - Int64(WallClock.now().tv_nsec)
-        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return untilSecond }
-        return min(untilSecond, max(timer, 1000))
+        let untilTick = clock.nanosecondsUntilNextTick
+        let client = clients.nanosecondsUntilNextDeadline() ?? untilTick
+        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return min(untilTick, max(client, 1000)) }
+        return min(untilTick, max(min(timer, client), 1000))
     }
 
     // MARK: Events, one line per kind
 
     private mutating func handle(_ event: IOEvent) {
+        if handleClient(event) { return }  // outbound sockets' events
         switch event {
         case .received(let slot, let bytes):
             core.receive(slot, bytes)
@@ -110,25 +120,26 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         case .acceptFailed(let code):
             acceptFailed(code)
         case .connected:
-            break  // no outbound sockets are opened yet
+            break  // only outbound sockets connect (handled above)
         case .woken:
             if signal.stopRequested { stop() }
         }
     }
 
-    /// Once a second.
+    /// Once a (monotonic) second.
     private mutating func tick() {
-        core.tick()
+        core.tick(now: clock.monotonicSecond)
         if stopping { drainTicksLeft -= 1 }
         accept.tick()
     }
 
-    /// Stop accepting, finish what is queued, close every connection.
+    /// Stop accepting; answer what is in flight, each with `connection: close`;
+    /// close idle connections (see `HTTPCore.beginDrain`).
     private mutating func stop() {
         guard !stopping else { return }
         stopping = true
         drainTicksLeft = drainTimeout
-        core.closeAllAfterFlush()
+        core.beginDrain()
         while let fd = accept.unpark() { backend.discard(fd) }
     }
 }

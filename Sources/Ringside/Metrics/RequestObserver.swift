@@ -7,8 +7,9 @@ import Glibc
 /// log and request ids, the turn clock, and per slot the request being
 /// answered (see `HTTPCore+Observe.swift`).
 ///
-/// Timing: the loop reads `CLOCK_MONOTONIC` once per turn, after the wait,
-/// and every request of the turn shares that reading. A request's duration
+/// Timing: the loop reads `CLOCK_MONOTONIC` once per turn, after the wait
+/// (`LoopClock`, the reading timeouts and dates use too), and every request
+/// of the turn shares that reading. A request's duration
 /// runs from the turn that read its head to the turn that queued its
 /// answer, so one answered in the turn that read it counts as 0 s (the
 /// first bucket), and a handler's or a body's time is measured to the turn.
@@ -24,9 +25,9 @@ struct RequestObserver: ~Copyable {
     let requestIDs: RequestIDs?
     /// Owns the memory `metrics` writes to.
     private let metricsOwner: WorkerMetrics?
-    /// Anything is on: the turn clock is read and records are kept.
+    /// Anything is on: records are kept.
     let isOn: Bool
-    /// Monotonic nanoseconds read at the start of this turn.
+    /// Monotonic nanoseconds of this turn (the loop clock's reading).
     private(set) var turnStart: Int64 = 0
     private let records: UnsafeMutablePointer<RequestRecord>
     private let capacity: Int
@@ -43,7 +44,6 @@ struct RequestObserver: ~Copyable {
         let memory = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         precondition(memory != MAP_FAILED && memory != nil, "cannot reserve request records")
         records = memory!.bindMemory(to: RequestRecord.self, capacity: max(capacity, 1))
-        if isOn { turnStart = MonotonicClock.nanoseconds }
     }
 
     deinit {
@@ -55,11 +55,10 @@ struct RequestObserver: ~Copyable {
     @inline(__always)
     subscript(slot: Int) -> UnsafeMutablePointer<RequestRecord> { records + slot }
 
-    /// The loop's turn begins (after its wait).
+    /// The loop's turn begins (after its wait); `nanoseconds` is the loop
+    /// clock's reading for the turn (no second clock read).
     @inline(__always)
-    mutating func beginTurn() {
-        if isOn { turnStart = MonotonicClock.nanoseconds }
-    }
+    mutating func beginTurn(_ nanoseconds: Int64) { turnStart = nanoseconds }
 
     /// The loop's turn ends: the access log's lines of the turn go out.
     @inline(__always)

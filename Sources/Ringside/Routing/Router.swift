@@ -52,6 +52,14 @@ public struct Router: Sendable {
     private(set) var middleware: [any Middleware] = []
     /// Responses handlers may return, laid out by every worker at start.
     private(set) var prebuilt: [StaticResponse] = []
+    /// The server's readiness check, if it installed one (see `HealthChecks`).
+    var readinessCheck: ReadinessCheck?
+
+    /// A prebuilt route whose answer is `notReady` while the server is not ready.
+    struct ReadinessCheck: Sendable {
+        var route: Int
+        var notReady: StaticResponse
+    }
 
     /// A router without routes (every request gets 404).
     public init() {}
@@ -94,6 +102,12 @@ public struct Router: Sendable {
     /// Runs async `handler` for `method` requests for `path` on the worker's executor.
     public mutating func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping AsyncHandler) {
         add(method, path, .async(handler))
+    }
+
+    /// Whether a route of `method` already matches the same paths as `path`.
+    func hasRoute(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+        let shape = RoutePattern(path).shape
+        return routes.contains { $0.method == method && $0.pattern.shape == shape }
     }
 
     private mutating func add(_ method: HTTPRequest.Method, _ path: String, _ action: Action) {

@@ -1,5 +1,7 @@
 public import Logging
+public import ServiceLifecycle
 import IOUring
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,14 +9,25 @@ import Glibc
 /// An HTTP/1.1 server: one worker thread per core, each with its own event
 /// loop and `SO_REUSEPORT` listener, all answering the same routes.
 ///
+/// In a service (swift-service-lifecycle), run it in a `ServiceGroup`, which
+/// turns SIGTERM into a graceful shutdown:
+///
 /// ```swift
-/// var router = Router()
-/// router.get("/hello", StaticResponse(body: "hi"))
-/// try await Server(configuration: .init(port: 8080), router: router).run()
+/// let server = Server(configuration: .init(port: 8080), router: router)
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
 /// ```
 ///
-/// Not Sendable: start, stop and run it from one thread (or one task).
-public final class Server {
+/// In a plain program, ``run(onListening:)`` blocks and handles SIGINT and
+/// SIGTERM itself.
+///
+/// Shutting down (graceful shutdown, task cancellation, a signal, or
+/// ``shutDown()``): the readiness check answers 503 at once; the server keeps
+/// serving for ``ServerConfiguration/shutdownDelay`` seconds (time for a load
+/// balancer to notice), then stops accepting, answers every request in flight
+/// with `connection: close`, lets handlers finish and closes idle connections,
+/// all within ``ServerConfiguration/Timeouts/drain`` seconds.
+public final class Server: Service, Sendable {
     /// Why ``start()`` could not start the server.
     public enum Failure: Error, CustomStringConvertible {
         /// The chosen engine cannot run here; the text says why.
@@ -36,88 +49,101 @@ public final class Server {
 
     /// The configuration as given; ``engine`` says which engine `.auto` chose.
     public let configuration: ServerConfiguration
-    /// The engine the workers run, known once ``start()`` returned.
-    public private(set) var engine: ServerConfiguration.Engine
     let router: Router
     let logger: Logger
-    private var workers: [Worker] = []
-    private var listeners: [Int32] = []
-    private(set) var pool: OffloadPool?
-    /// `/metrics` on `Metrics.adminPort`, and the access log's descriptor (see `Server+Observability.swift`).
-    var admin: Server?
-    var accessLogFD: Int32 = -1
-    /// The port `/metrics` is served on when it has one of its own, known once ``start()`` returned.
-    public var adminPort: Int? { admin?.boundPort }
-    private(set) var boundPort: Int?
+    private let readiness = Readiness()
+    private let onListening: (@Sendable (Int) -> Void)?
+    private let state = Mutex(State())
+
+    /// What runs, guarded by `state`.
+    private struct State: ~Copyable {
+        var engine: ServerConfiguration.Engine?
+        var workers: [Worker] = []
+        var listeners: [Int32] = []
+        var pool: OffloadPool?
+        var started = false
+        /// Shutdown began; its waiters are resumed once the workers are gone.
+        var shuttingDown = false
+        var stopped = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// `/metrics` on its own port, the access log (see `Server+Observability.swift`).
+        var observability = Observability()
+    }
 
     /// A server for `router`'s routes; nothing happens until ``start()`` or `run`.
-    /// `logger` gets start-up notes, warnings and handler failures.
-    public init(configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside")) {
+    /// `logger` gets start-up notes, warnings and handler failures;
+    /// `onListening` is called with the bound port once every worker accepts.
+    public init(
+        configuration: ServerConfiguration, router: Router, logger: Logger = Logger(label: "ringside"),
+        onListening: (@Sendable (Int) -> Void)? = nil
+    ) {
         self.configuration = configuration
-        self.engine = configuration.engine
         self.router = router
         self.logger = logger
+        self.onListening = onListening
     }
 
     deinit { stop() }
+
+    /// The engine the workers run, known once ``start()`` returned (the configured one before).
+    public var engine: ServerConfiguration.Engine { state.withLock { $0.engine } ?? configuration.engine }
+
+    /// The port `/metrics` is served on when it has one of its own
+    /// (``ServerConfiguration/Metrics/adminPort``), known once ``start()`` returned.
+    public var adminPort: Int? { state.withLock { $0.observability.adminPort } }
+
+    /// Whether the readiness check answers 200. False from the moment shutdown begins.
+    public var isReady: Bool { readiness.isReady }
+
+    /// Marks the server ready or not (for instance not ready until a cache is
+    /// warm); the readiness check answers 503 while it is not.
+    public func setReady(_ ready: Bool) { readiness.set(ready) }
 
     /// Binds the listeners and starts the workers; returns the bound port once
     /// every worker is accepting.
     @discardableResult
     public func start() throws -> Int {
-        precondition(workers.isEmpty, "server already started")
         precondition(configuration.workers > 0, "at least one worker")
-        engine = try resolveEngine()
+        let engine = try resolveEngine()
+        let router = HealthChecks.install(into: self.router, configuration)
         let bound = try Listener.bind(
             host: configuration.host, port: configuration.port,
             count: configuration.workers, backlog: configuration.backlog)
-        listeners = bound.fds
-        boundPort = bound.port
-
+        var pool: OffloadPool?
+        var workers: [Worker] = []
+        var observability = Observability(router: router)
+        defer {
+            state.withLock {
+                precondition(!$0.started, "server already started")
+                $0.started = true
+                $0.engine = engine
+                $0.listeners = bound.fds
+                $0.pool = pool
+                $0.workers = workers
+                $0.observability = observability
+            }
+        }
         if configuration.offloadThreads > 0 {
-            let pool = OffloadPool(
+            pool = OffloadPool(
                 threads: configuration.offloadThreads, capacity: max(configuration.offloadQueueDepth, 1),
                 useRings: engine == .uring)
-            self.pool = pool
-            do {
-                try pool.start()
-            } catch {
-                stop()
-                throw error
-            }
+            try pool!.start()
         }
-
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
-        let observability: Observability
-        do {
-            observability = try startObservability()
-        } catch {
-            stop()
-            throw error
-        }
-        for (index, listener) in listeners.enumerated() {
-            do {
-                let context = WorkerContext(
-                    index: index, configuration: workerConfiguration, router: observability.router,
-                    listener: listener, signal: try WorkerSignal(), pool: pool, logger: logger,
-                    metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
-                    accessLog: accessLogFD)
-                workers.append(try Worker.start(context))
-            } catch {
-                stop()
-                throw error
-            }
+        try startObservability(&observability, engine: engine, pool: pool)
+        for (index, listener) in bound.fds.enumerated() {
+            let context = WorkerContext(
+                index: index, configuration: workerConfiguration, router: observability.router,
+                listener: listener, signal: try WorkerSignal(), pool: pool, readiness: readiness, logger: logger,
+                metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
+                accessLog: observability.accessLogFD)
+            workers.append(try Worker.start(context))
         }
         // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.
-        while let starting = workers.first(where: { $0.context.currentStatus == .starting }) {
-            _ = starting
-            usleep(1000)
-        }
+        while workers.contains(where: { $0.context.currentStatus == .starting }) { usleep(1000) }
         if let failed = workers.first(where: { $0.context.currentStatus == .failed }) {
-            let reason = failed.context.failureReason ?? "unknown"
-            stop()
-            throw Failure.workerFailed(reason)
+            throw Failure.workerFailed(failed.context.failureReason ?? "unknown")
         }
         return bound.port
     }
@@ -140,21 +166,58 @@ public final class Server {
         }
     }
 
-    /// Stops accepting, lets workers finish queued responses and handlers and
-    /// close their connections (at most the drain timeout, 3 s by default),
-    /// joins them, finishes the offload pool's queued jobs and closes the listeners.
+    /// Graceful shutdown, blocking: readiness fails now, the server serves on
+    /// for the shutdown delay, then drains (see ``Server``) and stops.
+    public func shutDown() {
+        let first = state.withLock { state in
+            defer { state.shuttingDown = true }
+            return !state.shuttingDown
+        }
+        guard first else { return waitUntilStopped() }
+        readiness.set(false)
+        if configuration.shutdownDelay > 0 {
+            logger.info("not ready; serving on before draining", metadata: ["seconds": "\(configuration.shutdownDelay)"])
+            usleep(useconds_t(configuration.shutdownDelay) * 1_000_000)
+        }
+        stop()
+    }
+
+    /// Stops at once, without the shutdown delay: stops accepting, drains
+    /// (at most ``ServerConfiguration/Timeouts/drain`` seconds), joins the
+    /// workers, finishes the offload pool's queued jobs and closes the listeners.
     public func stop() {
-        for worker in workers { worker.stopAndJoin() }
-        workers.removeAll()
-        stopObservability()
+        readiness.set(false)
+        let (workers, pool, listeners, observability) = state.withLock { state in
+            defer {
+                state.workers = []
+                state.pool = nil
+                state.listeners = []
+                state.observability = Observability()
+            }
+            return (state.workers, state.pool, state.listeners, state.observability)
+        }
+        for worker in workers { worker.signal() }  // all drain at once
+        for worker in workers { worker.join() }
+        observability.stop()
         pool?.stop()
-        pool = nil
         listeners.forEach { _ = close($0) }
-        listeners.removeAll()
+        let waiters = state.withLock { state in
+            state.shuttingDown = true
+            state.stopped = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    private func waitUntilStopped() {
+        while !state.withLock({ $0.stopped }) { usleep(10_000) }
     }
 
     /// Starts, calls `onListening` with the bound port, serves until SIGINT or
-    /// SIGTERM, then stops cleanly. Blocks the calling thread throughout.
+    /// SIGTERM, then shuts down gracefully. Blocks the calling thread throughout.
+    /// Installs handlers for the two signals while it runs; in a service, use
+    /// the async ``run()`` in a `ServiceGroup` instead.
     public func run(onListening: (Int) -> Void = { _ in }) throws {
         // Workers and pool threads start with the stop signals blocked, so
         // their system calls are never interrupted; the signals reach the
@@ -169,49 +232,54 @@ public final class Server {
         let port: Int
         do {
             defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-            port = try start()
+            port = try startOrClean()
         }
+        self.onListening?(port)
         onListening(port)
         let received = relay.wait()
         logger.info("stopping", metadata: ["signal": "\(received)"])
-        stop()
+        shutDown()
     }
 
-    /// The async form of ``run(onListening:)``: serves until SIGINT or
-    /// SIGTERM, waiting on a thread of its own so the caller's executor stays free.
-    ///
-    /// ```swift
-    /// try await server.run()
-    /// ```
-    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        // The server is used from the waiting thread only while this task is suspended.
-        nonisolated(unsafe) let server = self
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            var thread = pthread_t()
-            let body = Unmanaged.passRetained(ServerRunner {
-                do {
-                    try server.run(onListening: onListening)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
+    /// Runs the server as a service: starts it (unless ``start()`` already
+    /// did), serves until the service group's graceful shutdown or the task's
+    /// cancellation, then shuts down gracefully. Installs no signal handler.
+    public func run() async throws {
+        if !state.withLock({ $0.started }) {
+            let port = try startOrClean()
+            onListening?(port)
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state in
+                    if !state.stopped { state.waiters.append(continuation) }
+                    return state.stopped
                 }
-            }).toOpaque()
-            let result = pthread_create(&thread, nil, { argument in
-                Unmanaged<ServerRunner>.fromOpaque(argument!).takeRetainedValue().body()
-                return nil
-            }, body)
-            if result == 0 {
-                pthread_detach(thread)
-            } else {
-                Unmanaged<ServerRunner>.fromOpaque(body).release()
-                continuation.resume(throwing: SystemCallError(step: "pthread_create", errno: result))
+                if done { continuation.resume() }
             }
+        } onCancelOrGracefulShutdown: { [self] in
+            logger.info("stopping")
+            // The drain takes seconds: on a thread of its own, not the caller's executor.
+            DetachedThread.run { self.shutDown() }
+        }
+    }
+
+    /// ``start()``, stopping what did start when it fails.
+    private func startOrClean() throws -> Int {
+        do {
+            return try start()
+        } catch {
+            stop()
+            throw error
         }
     }
 }
 
-/// The body of the thread that runs a server for the async ``Server/run(onListening:)``.
-private final class ServerRunner {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
+/// Whether the server is ready: read by the workers answering the readiness check.
+final class Readiness: Sendable {
+    private let ready = Atomic<Bool>(true)
+
+    var isReady: Bool { ready.load(ordering: .relaxed) }
+
+    func set(_ isReady: Bool) { ready.store(isReady, ordering: .relaxed) }
 }

@@ -56,6 +56,19 @@ public struct ServerConfiguration: Sendable {
     public var offloadThreads: Int
     /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
     public var offloadQueueDepth: Int
+    /// Seconds between the start of a shutdown (when the readiness check
+    /// starts answering 503) and the drain: time for a load balancer to stop
+    /// sending new connections. 0 drains at once.
+    public var shutdownDelay: Int
+    /// The liveness check's path (`GET`, 200 while the process serves); nil for none.
+    public var livenessPath: String?
+    /// The readiness check's path (`GET`, 200 while ready, 503 once shutdown
+    /// begins or ``Server/setReady(_:)`` says so); nil for none.
+    public var readinessPath: String?
+    /// Outbound connections per worker, every ``HTTPClient`` together (each
+    /// also bounded by its own ``HTTPClient/Configuration/maxConnections``);
+    /// a call finding none free fails with ``HTTPClientError/poolExhausted``.
+    public var maxOutboundConnectionsPerWorker: Int
     /// The Prometheus endpoint and the built-in per-request metrics.
     public var metrics: Metrics
     /// The access log; nil (the default) writes none.
@@ -86,6 +99,10 @@ public struct ServerConfiguration: Sendable {
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
         offloadThreads: Int = ServerConfiguration.availableCPUs,
         offloadQueueDepth: Int = 1024,
+        shutdownDelay: Int = 0,
+        livenessPath: String? = "/healthz",
+        readinessPath: String? = "/readyz",
+        maxOutboundConnectionsPerWorker: Int = 256,
         metrics: Metrics = Metrics(),
         accessLog: AccessLog? = nil,
         requestIDs: Bool = false
@@ -108,6 +125,10 @@ public struct ServerConfiguration: Sendable {
         self.serverHeaders = serverHeaders
         self.offloadThreads = offloadThreads
         self.offloadQueueDepth = offloadQueueDepth
+        self.shutdownDelay = shutdownDelay
+        self.livenessPath = livenessPath
+        self.readinessPath = readinessPath
+        self.maxOutboundConnectionsPerWorker = maxOutboundConnectionsPerWorker
         self.metrics = metrics
         self.accessLog = accessLog
         self.requestIDs = requestIDs
@@ -123,7 +144,8 @@ public struct ServerConfiguration: Sendable {
         public var idle: Int
         /// Without progress while responses are being sent: close.
         public var send: Int
-        /// On shutdown, for queued responses to go out before connections are cut.
+        /// On shutdown, for requests in flight to be answered (handlers
+        /// included, so at least ``handler``) before connections are cut.
         public var drain: Int
         /// For an async or offloaded handler to answer: then 503, the handler's
         /// task is cancelled, and the connection closes after the answer.
@@ -131,9 +153,9 @@ public struct ServerConfiguration: Sendable {
         /// Lingering after a closing answer (see ``ServerConfiguration/maxLingerBytes``), then close.
         public var linger: Int
 
-        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 3 s to drain, 30 s for a handler, 2 s to linger.
+        /// Defaults: 10 s for a head, a body or a send, 15 s idle, 30 s to drain and for a handler, 2 s to linger.
         public init(
-            header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 3, handler: Int = 30,
+            header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 30, handler: Int = 30,
             linger: Int = 2
         ) {
             self.header = header

@@ -21,7 +21,7 @@ fn usage() -> ! {
 
 fn default_fixture() -> String {
     // bench/peers/hyper-peer -> repo root
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Sources/ringside/Resources/avatar.json").to_string()
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Sources/Workloads/Resources/avatar.json").to_string()
 }
 
 #[tokio::main(flavor = "current_thread")]

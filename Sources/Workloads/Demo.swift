@@ -1,7 +1,9 @@
-import Ringside
+public import Ringside
 
-/// The routes `ringside serve` answers.
-enum DemoRoutes {
+/// One route per handler kind, each answering the same prebuilt avatar so
+/// that `bench/handlers` compares the kinds and nothing else, plus a sync
+/// handler that encodes JSON per request.
+public struct Demo: Workload {
     /// A small record for the sync JSON route.
     struct Fighter: Encodable {
         var id: Int
@@ -11,18 +13,15 @@ enum DemoRoutes {
         var titles: [String]
     }
 
-    static func router() -> Router {
-        var router = Router()
-        // The fixture's bytes are embedded in the binary at build time.
-        let avatar = StaticResponse(
-            contentType: "application/json",
-            headerFields: [.location: "/v1/avatar"],
-            body: PackageResources.avatar_json)
-        router.get("/v1/avatar", avatar)
+    let avatar: StaticResponse
 
-        // One route per handler kind, each answering the same prebuilt avatar
-        // so that `bench/handlers` compares the kinds and nothing else; plus a
-        // sync handler that encodes JSON per request.
+    /// The demo routes, answering `avatar`'s prebuilt response.
+    public init(avatar: Avatar) {
+        self.avatar = avatar.response
+    }
+
+    public func addRoutes(to router: inout Router) {
+        let avatar = router.prebuild(self.avatar)
         router.get("/demo/sync") { _ in Response(avatar) }
         router.get("/demo/async") { _ in
             await Task.yield()  // suspends once, as a handler awaiting I/O would
@@ -34,6 +33,5 @@ enum DemoRoutes {
                 id: try request.parameters.require("id"), name: "Ringside", wins: 42, losses: 3,
                 titles: ["io_uring", "epoll"]))
         }
-        return router
     }
 }

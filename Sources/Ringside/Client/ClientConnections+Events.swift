@@ -1,0 +1,115 @@
+/// What the backend said about client slots, as the loop hands it over, and
+/// how a call ends: answered, failed (retried once if it may be), or cancelled.
+extension ClientConnections {
+    /// The connect finished: 0 or `-errno`.
+    func connected(_ slot: Int, _ result: Int32) {
+        let connection = self[slot]
+        guard connection.pointee.phase == .connecting, let exchange = connection.pointee.exchange else { return }
+        guard result == 0 else { return fail(slot, .connectFailed(errno: -result)) }
+        begin(slot, exchange, reused: false)
+    }
+
+    /// Response bytes, or bytes on an idle connection (an upstream out of step: closed).
+    func received(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+        let connection = self[slot]
+        switch connection.pointee.phase {
+        case .active:
+            connection.pointee.progressed = true
+            let pool = connection.pointee.pool
+            let fields = UnsafeMutableBufferPointer(rebasing: fields[..<pools[pool].maxHeaderCount])
+            switch connection.pointee.reader.read(bytes, fields: fields) {
+            case .needMore:
+                if connection.pointee.timer == .responseHead && connection.pointee.reader.isReadingBody {
+                    setTimer(slot, .bodyProgress, pools[pool].bodyTimeout)
+                }
+            case .complete(let reusable):
+                complete(slot, reusable: reusable)
+            case .failed(let error):
+                fail(slot, error)
+            }
+        case .idle:
+            close(slot)
+        case .free, .connecting, .closing:
+            break
+        }
+    }
+
+    /// EOF: ends a close-delimited body; anything else under way ended early.
+    func peerFinished(_ slot: Int) {
+        let connection = self[slot]
+        switch connection.pointee.phase {
+        case .active:
+            switch connection.pointee.reader.peerFinished() {
+            case .complete: complete(slot, reusable: false)
+            case .failed(let error): fail(slot, error)
+            case .needMore: break
+            }
+        case .connecting:
+            fail(slot, .closedEarly)
+        case .idle:
+            close(slot)  // the upstream closed a pooled connection: it is replaced when needed
+        case .free, .closing:
+            break
+        }
+    }
+
+    /// The socket failed (reset, broken pipe).
+    func failed(_ slot: Int) {
+        switch self[slot].pointee.phase {
+        case .active, .connecting: fail(slot, .closedEarly)
+        case .idle: close(slot)
+        case .closing: markDirty(slot)  // a cancelled send landed: the close can go on
+        case .free: break
+        }
+    }
+
+    /// A send wrote `count` bytes of the request.
+    func sent(_ slot: Int, _ count: Int) {
+        queues.consume(slot, count)
+        markDirty(slot)
+    }
+
+    // MARK: Ends of a call
+
+    /// The response is complete: the call resumes, the connection goes back
+    /// to the pool (to the oldest call in line, if any) or closes.
+    private func complete(_ slot: Int, reusable: Bool) {
+        let connection = self[slot]
+        guard let exchange = connection.pointee.takeExchange() else { return }
+        let pool = connection.pointee.pool
+        exchange.finish(.success(connection.pointee.reader.takeResponse()))
+        // An upstream that answered before reading the whole request is out of step.
+        guard reusable && queues.count(slot) == 0 else {
+            close(slot)
+            return serveWaiting(pool)
+        }
+        connection.pointee.becomeIdle()
+        if let next = pools[pool].nextWaiting() {
+            begin(slot, next, reused: true)
+        } else {
+            pools[pool].putIdle(slot)
+            setTimer(slot, .idle, pools[pool].idleTimeout)
+            markDirty(slot)
+        }
+    }
+
+    /// The call on `slot` failed with `error`. An idempotent request that
+    /// failed on a reused connection before a byte of the response arrived
+    /// (the upstream closed the pooled connection as it was sent) goes once
+    /// more on a new connection; otherwise the call resumes with the error.
+    func fail(_ slot: Int, _ error: HTTPClientError) {
+        let connection = self[slot]
+        let pool = connection.pointee.pool
+        guard var exchange = connection.pointee.takeExchange() else { return close(slot) }
+        let retry = error == .closedEarly && connection.pointee.isReused && !connection.pointee.reader.started
+            && exchange.request.isIdempotent && !exchange.retried
+        close(slot)
+        if retry {
+            exchange.retried = true
+            dispatch(exchange, pool: pool, fresh: true)
+        } else {
+            exchange.finish(.failure(error))
+        }
+        serveWaiting(pool)
+    }
+}

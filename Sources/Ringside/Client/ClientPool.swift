@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+typealias ClientContinuation = UnsafeContinuation<Result<HTTPClient.Response, HTTPClientError>, Never>
+
+/// One call of ``HTTPClient/execute(_:)``: what to send and whom to tell.
+struct ClientExchange {
+    let id: UInt64
+    let request: HTTPClient.Request
+    let continuation: ClientContinuation
+    /// Sent once more after failing on a reused connection; never twice.
+    var retried = false
+    /// While waiting in line: when it gives up (monotonic nanoseconds).
+    var deadline: Int64 = 0
+
+    /// Resumes the calling task (on the worker's next jobs pass).
+    func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) { continuation.resume(returning: result) }
+}
+
+/// One client's connections on one worker: the upstream's address, its
+/// `host` line laid out once, the idle connections most recently used last,
+/// and the calls waiting in line while every connection is busy.
+struct ClientPool {
+    let target: ClientTarget
+    let maxConnections: Int
+    let maxHeadBytes: Int
+    let maxHeaderCount: Int
+    let maxBodyBytes: Int
+    /// Timeouts in nanoseconds.
+    let connectTimeout, queueTimeout, headTimeout, bodyTimeout, idleTimeout: Int64
+    /// Where to connect; stays put while a connect reads it.
+    let address: UnsafeMutablePointer<sockaddr_storage>
+    let addressLength: socklen_t
+    /// `host: …\r\n` and the configuration's fields, sent after each request line.
+    let hostBlock: UnsafeMutableRawBufferPointer
+    /// Connections that count against `maxConnections` (connecting, busy, idle).
+    private(set) var openCount = 0
+    /// Idle connections' slots, the most recently used last.
+    private var idle: [Int] = []
+    /// Calls waiting for a connection, oldest first.
+    private var waiting: WaitingLine<ClientExchange>
+
+    init(target: ClientTarget, address upstream: UpstreamAddress) {
+        let configuration = target.configuration
+        self.target = target
+        maxConnections = configuration.maxConnections
+        waiting = WaitingLine(capacity: configuration.maxQueuedRequests)
+        maxHeadBytes = configuration.maxResponseHeadBytes
+        maxHeaderCount = configuration.maxResponseHeaderCount
+        maxBodyBytes = configuration.maxResponseBodyBytes
+        let timeouts = configuration.timeouts
+        connectTimeout = timeouts.connect.nanoseconds
+        queueTimeout = timeouts.queue.nanoseconds
+        headTimeout = timeouts.responseHead.nanoseconds
+        bodyTimeout = timeouts.bodyProgress.nanoseconds
+        idleTimeout = timeouts.idle.nanoseconds
+        address = .allocate(capacity: 1)
+        address.initialize(to: upstream.storage)
+        addressLength = upstream.length
+        var block: [UInt8] = []
+        block.append("host: \(upstream.authority)\r\n")
+        ClientFields.append(configuration.headerFields.filter { !ClientFields.isClientOwned($0.name) }, to: &block)
+        hostBlock = .allocate(byteCount: block.count, alignment: 16)
+        hostBlock.copyBytes(from: block)
+        idle.reserveCapacity(maxConnections)
+    }
+
+    /// The pool's memory; the table calls it once, at the worker's end.
+    func deallocate() {
+        address.deallocate()
+        hostBlock.deallocate()
+    }
+
+    // MARK: Connections
+
+    var hasRoom: Bool { openCount < maxConnections }
+
+    /// A connection joined the pool (it is connecting).
+    mutating func opened() { openCount += 1 }
+
+    /// A connection left the pool (it is being closed).
+    mutating func closed(_ slot: Int) {
+        openCount -= 1
+        removeIdle(slot)
+    }
+
+    /// The most recently used idle connection, taken out of the idle list.
+    mutating func takeIdle() -> Int? { idle.popLast() }
+
+    mutating func putIdle(_ slot: Int) { idle.append(slot) }
+
+    private mutating func removeIdle(_ slot: Int) {
+        if let index = idle.lastIndex(of: slot) { idle.remove(at: index) }
+    }
+
+    // MARK: Waiting line
+
+    /// Queues `exchange`; false when the line is full.
+    mutating func wait(_ exchange: ClientExchange) -> Bool { waiting.append(exchange) }
+
+    /// The oldest waiting call.
+    mutating func nextWaiting() -> ClientExchange? { waiting.popFirst() }
+
+    /// The oldest waiting call's deadline, if any.
+    var nextWaitingDeadline: Int64? { waiting.first?.deadline }
+
+    /// Takes the waiting call `id` out of the line.
+    mutating func removeWaiting(id: UInt64) -> ClientExchange? { waiting.remove { $0.id == id } }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loop's time, read once per turn: monotonic seconds for timeouts
+/// (immune to wall-clock jumps, and sampled at the moment each second begins,
+/// so a timeout of N seconds fires between N and N+1 s), wall-clock seconds
+/// for `date`, flipped when the wall second does.
+///
+/// One `clock_gettime` per turn: the wall clock is the monotonic one plus an
+/// offset, read again once a second.
+struct LoopClock {
+    private var monotonic = timespec()
+    /// Realtime minus monotonic, in nanoseconds.
+    private var wallOffset: Int64 = 0
+    private(set) var monotonicSecond: Int
+    private(set) var wallSecond: Int
+
+    init() {
+        clock_gettime(CLOCK_MONOTONIC, &monotonic)
+        monotonicSecond = monotonic.tv_sec
+        wallSecond = 0
+        wallOffset = LoopClock.offset(from: monotonic)
+        wallSecond = Int(wallNanoseconds / 1_000_000_000)
+    }
+
+    /// What changed since the last turn.
+    struct Ticks {
+        /// A monotonic second began: time to look at timeouts.
+        var timeouts = false
+        /// A wall-clock second began: time to refresh dates.
+        var date = false
+    }
+
+    /// Reads the clock for this turn.
+    mutating func advance() -> Ticks {
+        clock_gettime(CLOCK_MONOTONIC, &monotonic)
+        var ticks = Ticks()
+        if monotonic.tv_sec != monotonicSecond {
+            monotonicSecond = monotonic.tv_sec
+            wallOffset = LoopClock.offset(from: monotonic)  // follows wall-clock steps within a second
+            ticks.timeouts = true
+        }
+        let wall = Int(wallNanoseconds / 1_000_000_000)
+        if wall != wallSecond {
+            wallSecond = wall
+            ticks.date = true
+        }
+        return ticks
+    }
+
+    /// Nanoseconds from the last reading until either kind of second begins.
+    var nanosecondsUntilNextTick: Int64 {
+        let untilMonotonic = 1_000_000_000 - Int64(monotonic.tv_nsec)
+        let untilWall = 1_000_000_000 - wallNanoseconds % 1_000_000_000
+        return min(untilMonotonic, untilWall)
+    }
+
+    /// The turn's monotonic reading in nanoseconds (request durations are measured on it).
+    var monotonicNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) }
+
+    private var wallNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) + wallOffset }
+
+    private static func nanoseconds(_ time: timespec) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }
+
+    private static func offset(from monotonic: timespec) -> Int64 {
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        return nanoseconds(wall) - nanoseconds(monotonic)
+    }
+}

@@ -1,0 +1,48 @@
+import Testing
+
+/// `GET /data`: a SHA-256 chain of `--data-work` iterations on the offload pool.
+@Suite(.serialized)
+struct DataTests {
+    @Test(arguments: engines)
+    func answersTheHashChain(engine: String) throws {
+        try withServer(engine: engine, extraArguments: ["--data-work", "2000"]) { server in
+            let client = try RawClient(port: server.port)
+            for _ in 0..<3 {
+                let response = try client.exchange("GET", "/data")
+                #expect(response.status == 200)
+                #expect(response.header("content-type") == "application/json")
+                // 32 zero bytes hashed 2000 times (Python's hashlib agrees).
+                #expect(response.bodyText == #"{"iterations":2000,"sha256":"4aa241482140ae279432edae9365b656b054a9598a28b670340b72545068c117"}"#)
+            }
+            check405(try client.exchange("POST", "/data", body: ""), context: "POST /data")
+            #expect(server.stderr.contains("/data: 2000 SHA-256 iterations per request"), "\(server.stderr)")
+        }
+    }
+
+    @Test(arguments: engines)
+    func aFullPoolAnswers503WhileTheWorkerKeepsServing(engine: String) throws {
+        let avatar = try Fixtures.avatar()
+        // One pool thread and one queue place; each request works for about a third of a second.
+        let arguments = ["--offload-threads", "1", "--offload-queue", "1", "--data-work", "1500000"]
+        try withServer(engine: engine, extraArguments: arguments) { server in
+            let working = try (0..<2).map { _ in try RawClient(port: server.port, timeoutSeconds: 20) }
+            for client in working {
+                try client.send(RawClient.request("GET", "/data"))
+                pause(0.05)  // the first runs, the second waits
+            }
+            let refused = try RawClient(port: server.port)
+            let answer = try refused.exchange("GET", "/data")
+            checkErrorResponse(answer, status: 503, closes: false)
+            #expect(answer.header("retry-after") == "1")
+            // The worker answers everything else meanwhile.
+            checkAvatar(try refused.exchange("GET", "/v1/avatar"), expected: avatar)
+            #expect(!working[0].waitReadable(seconds: 0), "the avatar came after the work, not during it")
+            for client in working {
+                let response = try client.readResponse()
+                #expect(response.status == 200 && response.bodyText.hasPrefix(#"{"iterations":1500000,"sha256":""#))
+            }
+            // Drained: the refused client is served.
+            #expect(try refused.exchange("GET", "/data").status == 200)
+        }
+    }
+}
