@@ -152,6 +152,54 @@ struct MetricsTests {
         }
     }
 
+    @Test("/v1/user's upstream calls are counted by outcome, the pool's connections by state", arguments: engines)
+    func upstreamClient(engine: String) throws {
+        // Connection 0 answers three calls, then a malformed status line (closed, 502);
+        // connection 1 never answers (head timeout, 504); connection 2 answers and stays pooled.
+        let fake = try FakeUpstream { connection in
+            var answered = 0
+            while connection.readRequest() != nil {
+                switch (connection.index, answered) {
+                case (0, 3): return connection.write("HTTP/1.1 2OO OK\r\ncontent-length: 2\r\n\r\n{}")
+                case (1, _):
+                    _ = connection.waitForClose(seconds: 30)
+                    return
+                default: connection.write(upstreamResponse("{\"n\":1}"))
+                }
+                answered += 1
+            }
+        }
+        var sent = 0
+        var received = 0
+        try withServer(engine: engine, extraArguments: UpstreamTests.upstream(fake.port, idle: "30")) { server in
+            let statuses = try (0..<6).map { _ in try UpstreamTests.getUser(server).status }
+            #expect(statuses == [200, 200, 200, 502, 504, 200])
+            // Each call is counted before its handler answers: nothing to wait for.
+            let result = try scrape(port: server.port, sent: &sent, received: &received)
+            let outcomes = ["response": 4.0, "invalid_response": 1, "timeout": 1, "connect_failed": 0, "connection_lost": 0,
+                            "rejected": 0, "cancelled": 0]
+            for (outcome, count) in outcomes {
+                #expect(result.value("ringside_http_client_requests_total", ["outcome": outcome]) == count, "\(outcome)")
+            }
+            #expect(result.value("ringside_http_client_pool_connections", ["state": "idle"]) == 1)
+            #expect(result.value("ringside_http_client_pool_connections", ["state": "active"]) == 0)
+            #expect(result.requests("GET", "/v1/user", 200) == 4)
+            #expect(result.requests("GET", "/v1/user", 502) == 1)
+            #expect(result.requests("GET", "/v1/user", 504) == 1)
+            #expect(fake.current.connections == 3)
+        }
+        // An upstream that refuses: every call a connect failure, no connection left in the pool.
+        let refused = try FakeUpstream.refusedPort()
+        try withServer(engine: engine, extraArguments: UpstreamTests.upstream(refused)) { server in
+            for _ in 0..<3 { #expect(try UpstreamTests.getUser(server).status == 502) }
+            let result = try scrape(port: server.port, sent: &sent, received: &received)
+            #expect(result.value("ringside_http_client_requests_total", ["outcome": "connect_failed"]) == 3)
+            #expect(result.value("ringside_http_client_requests_total", ["outcome": "response"]) == 0)
+            #expect(result.value("ringside_http_client_pool_connections", ["state": "idle"]) == 0)
+            #expect(result.value("ringside_http_client_pool_connections", ["state": "active"]) == 0)
+        }
+    }
+
     @Test("--admin-port serves /metrics on its own port only; --no-metrics serves none", arguments: engines)
     func adminPort(engine: String) throws {
         let adminPort = try RawClient.findFreePort()

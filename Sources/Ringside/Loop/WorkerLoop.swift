@@ -37,7 +37,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         let configuration = context.configuration
         clients = ClientConnections(
             base: configuration.maxConnectionsPerWorker, capacity: configuration.maxOutboundConnectionsPerWorker,
-            serverAddress: UpstreamAddress(listener: context.listener))
+            serverAddress: UpstreamAddress(listener: context.listener), metrics: context.metrics?.writer())
         let runtime = WorkerRuntime(
             pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger,
             clients: clients)

@@ -222,13 +222,15 @@ final class WorkerMetrics: @unchecked Sendable {
 
 /// How an upstream (client) request ended, for `ringside_http_client_requests_total`.
 ///
-/// The HTTP client records one per request with `WorkerMetrics.Writer.add(_:)`
-/// on the worker that made it (`WorkerRuntime.current?.metrics`), and keeps
-/// `clientPoolConnections` and `clientPoolIdle` with `adjust(_:up:)`.
+/// ``HTTPClient/execute(_:)`` records one per call (a retried request is one
+/// call) with `WorkerMetrics.Writer.add(_:)` on the worker that made it
+/// (`WorkerRuntime.metrics`); each `ClientPool` keeps `clientPoolConnections`
+/// and `clientPoolIdle` with `adjust(_:up:)` as connections join, leave,
+/// idle and get taken.
 enum ClientOutcome: Int, CaseIterable {
     /// A complete response arrived (whatever its status).
     case response
-    /// The connection could not be opened (refused, unreachable).
+    /// The connection could not be opened (refused, unreachable, no usable address).
     case connectFailed
     /// A connect, head or body timeout fired.
     case timedOut
@@ -236,10 +238,24 @@ enum ClientOutcome: Int, CaseIterable {
     case connectionLost
     /// The response broke HTTP's rules or a limit (head, body size).
     case invalidResponse
-    /// The pool's wait queue was full: the request was never sent.
+    /// No connection and no place in the pool's waiting line (or no outbound
+    /// slot left on the worker): the request was never sent.
     case rejected
     /// The handler's client left and the request was cancelled.
     case cancelled
+
+    /// How a call that returned `result` ended.
+    init(_ result: Result<HTTPClient.Response, HTTPClientError>) {
+        switch result {
+        case .success: self = .response
+        case .failure(.connectFailed), .failure(.invalidUpstream): self = .connectFailed
+        case .failure(.timedOut): self = .timedOut
+        case .failure(.closedEarly): self = .connectionLost
+        case .failure(.malformedResponse), .failure(.tooLarge): self = .invalidResponse
+        case .failure(.poolExhausted), .failure(.notOnWorker), .failure(.invalidRequest): self = .rejected
+        case .failure(.cancelled): self = .cancelled
+        }
+    }
 
     /// The `outcome` label value.
     var label: String {
