@@ -102,7 +102,7 @@ struct ConnectionTable: ~Copyable {
 
     /// After a drain timed out: closes the sockets of connections still open.
     func closeOpenDescriptors() {
-        for slot in 0..<capacity where slots[slot].isOpen { close(slots[slot].fd) }
+        for slot in 0..<capacity where (slots + slot).isOpen { close(slots[slot].fd) }
     }
 
     // MARK: Timers
@@ -117,7 +117,7 @@ struct ConnectionTable: ~Copyable {
 
     @inline(__always)
     mutating func markDirty(_ slot: Int) {
-        guard !slots[slot].isDirty else { return }
+        guard !(slots + slot).isDirty else { return }
         precondition(dirtyCount < 2 * capacity, "dirty list overflow")
         slots[slot].setDirty(true)
         dirtySlots[dirtyCount] = UInt32(slot)

@@ -45,7 +45,7 @@ extension HTTPCore {
         connections.markDirty(slot)
         if let stream = connection.pointee.stream {
             pump(slot, stream)
-        } else if connection.pointee.isPaused && !queues.isFull(slot) {
+        } else if connection.isPaused && !queues.isFull(slot) {
             connection.pointee.unpause()
             processSpill(slot)
         }
@@ -63,10 +63,10 @@ extension HTTPCore {
         let connection = connections[slot]
         switch connection.pointee.phase {
         case .serving:
-            return .serve(receiving: connection.pointee.wantsInput)
+            return .serve(receiving: connection.wantsInput)
         case .finishing:
-            guard queues.count(slot) == 0 && !connection.pointee.isWaiting else { return .serve(receiving: false) }
-            if connection.pointee.lingersAfter {
+            guard queues.count(slot) == 0 && !connection.isWaiting else { return .serve(receiving: false) }
+            if connection.lingersAfter {
                 connection.pointee.startLingering()
                 return .halfClose
             }
@@ -95,7 +95,7 @@ extension HTTPCore {
     /// request by then.
     mutating func beginDrain() {
         draining = true
-        for slot in 0..<connections.capacity where connections[slot].pointee.isOpen {
+        for slot in 0..<connections.capacity where connections[slot].isOpen {
             connections.markDirty(slot)  // its idle timer shortens
         }
     }

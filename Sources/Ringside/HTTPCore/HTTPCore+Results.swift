@@ -39,14 +39,14 @@ extension HTTPCore {
 
     func isCurrent(_ slot: Int, _ generation: UInt32) -> Bool {
         let connection = connections[slot]
-        return connection.pointee.isOpen && connection.pointee.generation == generation
+        return connection.isOpen && connection.pointee.generation == generation
     }
 
     /// A waiting connection's handler answered.
     private mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {
         guard isCurrent(slot, generation) else { return }  // the connection closed meanwhile
         let connection = connections[slot]
-        guard connection.pointee.isWaiting else { return }
+        guard connection.isWaiting else { return }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
         connection.pointee.offloaded = nil
@@ -60,7 +60,7 @@ extension HTTPCore {
     mutating func resumeReading(_ slot: Int) {
         let connection = connections[slot]
         connections.markDirty(slot)
-        if connection.pointee.acceptsRequests && !connection.pointee.isWaiting && !connection.pointee.isPaused
+        if connection.acceptsRequests && !connection.isWaiting && !connection.isPaused
             && connection.pointee.spillCount > 0 {
             processSpill(slot)
         }

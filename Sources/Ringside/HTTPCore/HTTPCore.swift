@@ -115,7 +115,7 @@ struct HTTPCore: ~Copyable {
         case .free, .finishing, .closing:
             return  // reading nothing new
         }
-        if connection.pointee.spillCount == 0 && !connection.pointee.isPaused && !connection.pointee.isWaiting {
+        if connection.pointee.spillCount == 0 && !connection.isPaused && !connection.isWaiting {
             // The common case: whole requests, parsed where the kernel put them.
             let consumed = process(slot, bytes)
             keep(slot, UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
@@ -140,7 +140,7 @@ struct HTTPCore: ~Copyable {
         let spill = connections.spill(slot)
         let held = connection.pointee.spillCount
         let consumed = process(slot, UnsafeRawBufferPointer(start: spill, count: held))
-        let left = connection.pointee.acceptsRequests ? held - consumed : 0
+        let left = connection.acceptsRequests ? held - consumed : 0
         if consumed > 0 && left > 0 { spill.copyMemory(from: spill + consumed, byteCount: left) }
         connection.pointee.spillCount = left
     }
@@ -149,7 +149,7 @@ struct HTTPCore: ~Copyable {
     /// across receives, or requests waiting while the connection is paused.
     private mutating func keep(_ slot: Int, _ rest: UnsafeRawBufferPointer) {
         let connection = connections[slot]
-        guard !rest.isEmpty, connection.pointee.acceptsRequests else { return }
+        guard !rest.isEmpty, connection.acceptsRequests else { return }
         connections.spill(slot).copyMemory(from: rest.baseAddress!, byteCount: rest.count)
         connection.pointee.spillCount = rest.count
         connections.markDirty(slot)  // its timer becomes the header timeout
@@ -171,9 +171,9 @@ struct HTTPCore: ~Copyable {
         var head = RequestHead()
         var offset = 0
         while offset < input.count {
-            guard connection.pointee.acceptsRequests else { return stopReading(slot, input, at: offset) }
+            guard connection.acceptsRequests else { return stopReading(slot, input, at: offset) }
             // A handler is producing the previous response: later requests wait.
-            if connection.pointee.isWaiting { return offset }
+            if connection.isWaiting { return offset }
             if case .none = connection.pointee.body {} else {
                 offset = consumeBody(slot, input, from: offset)
                 if case .none = connection.pointee.body {} else { return offset }  // needs more bytes
