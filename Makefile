@@ -7,7 +7,7 @@ PORT ?= 3000
 APT_PACKAGES = liburing-dev libsodium-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-asan docs bench handlers compare scale flamegraph clean
+.PHONY: deps bench-deps build release run test test-deps test-asan docs bench handlers compare scale flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -33,15 +33,25 @@ release: deps
 run: release
 	.build/release/ringside serve --port $(PORT)
 
+# The Python the tests use: prometheus-client's exposition parser checks /metrics (MetricsTests).
+TEST_VENV = .venv-test
+$(TEST_VENV)/.installed:
+	@dpkg -s python3-venv >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	/usr/bin/python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q prometheus-client==0.26.0
+	touch $@
+
+test-deps: $(TEST_VENV)/.installed
+
 # Unit tests, integration tests against the real binary, the allocation probe.
-test: deps
+test: deps test-deps
 	$(SWIFT) build -c release --product AllocationProbe
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 # The same suite under AddressSanitizer, in a build folder of its own: the
 # servers it starts are ASan builds too, and a report makes them exit non-zero.
-test-asan: deps
+test-asan: deps test-deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
 	ASAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan-suppressions.txt \

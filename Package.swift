@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // No FoundationURL trait: the server does not need Foundation's URL.
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0", traits: []),
+        // Users' own metrics (swift-metrics), exposed with the built-in ones by swift-prometheus's registry.
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
@@ -47,6 +50,8 @@ let package = Package(
                 "IOUring", "HTTP1", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -101,7 +106,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The server the handler API tests run (every kind of route).
-        .executableTarget(name: "APIServer", dependencies: ["Ringside"], path: "Tests/APIServer", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "APIServer",
+            dependencies: ["Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Tests/APIServer", swiftSettings: swiftSettings),
         // Runs a command with io_uring_setup blocked by seccomp, as in a container.
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(

@@ -50,8 +50,29 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Workloads and the offload pool")
     var workloads: WorkloadOptions
 
+    @OptionGroup(title: "Logs and metrics")
+    var observability: ObservabilityOptions
+
+    func validate() throws {
+        for (flag, path) in [("--liveness-path", livenessPath), ("--readiness-path", readinessPath)]
+        where !path.isEmpty && (!path.hasPrefix("/") || path.contains("?")) {
+            throw ValidationError("\(flag) must start with / and hold no query ('' for none)")
+        }
+    }
+
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let level = observability.logLevel
+        switch observability.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
+        }
+        let registry = observability.metrics ? RingsideMetrics.bootstrap() : nil
         let (router, notices) = makeRouter()
         let configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
@@ -69,7 +90,14 @@ struct Serve: AsyncParsableCommand {
             shutdownDelay: shutdownDelay,
             livenessPath: livenessPath.isEmpty ? nil : livenessPath,
             readinessPath: readinessPath.isEmpty ? nil : readinessPath,
-            maxOutboundConnectionsPerWorker: upstream.maxOutboundConnections)
+            maxOutboundConnectionsPerWorker: upstream.maxOutboundConnections,
+            metrics: ServerConfiguration.Metrics(
+                isEnabled: observability.metrics, path: observability.metricsPath, adminPort: observability.adminPort,
+                registry: registry),
+            accessLog: observability.accessLog.map {
+                ServerConfiguration.AccessLog(path: $0, format: observability.logFormat == .json ? .json : .text)
+            },
+            requestIDs: observability.requestIds)
         let logger = Logger(label: "ringside")
         let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int
@@ -87,6 +115,9 @@ struct Serve: AsyncParsableCommand {
         SignalDisposition.waitUntilHandled([SIGTERM, SIGINT])
         // Logged once serving, so a failed start stays one line.
         for (level, notice) in notices { logger.log(level: level, "\(notice)") }
+        if let adminPort = server.adminPort {
+            print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
+        }
         print("Listening on http://\(displayHost):\(boundPort)")
         fflush(nil)
         try await running

@@ -1,7 +1,10 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N,
-// --handler-timeout N, --middleware, --upstream-port P and --max-outbound N.
+// --handler-timeout N, --middleware, --upstream-port P, --max-outbound N and
+// --request-ids; its users' metrics (swift-metrics) are served at /metrics
+// with the built-in ones.
+import CoreMetrics
 import Ringside
 import Synchronization
 #if canImport(Glibc)
@@ -146,6 +149,20 @@ router.get("/stream") { request in
     }
 }
 
+// Users' own metrics and request ids.
+router.get("/widgets") { request in
+    Counter(label: "api_widgets_total", dimensions: [("kind", request.queryItem("kind") ?? "plain")]).increment()
+    return Response(text: "counted")
+}
+router.get("/request-id") { request in
+    request.logger.notice("request id seen")
+    return Response(text: request.requestID ?? "none")
+}
+router.get("/async/request-id") { request in
+    await Task.yield()
+    return Response(text: request.requestID ?? "none")
+}
+router.post("/request-id") { request in Response(text: "\(request.requestID ?? "none") \(request.bodyCount)") }
 addClientRoutes(to: &router)
 
 if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
@@ -159,6 +176,8 @@ if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offlo
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
 if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
+configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
+configuration.metrics.registry = RingsideMetrics.bootstrap()
 // Blocking, with its own SIGTERM/SIGINT handling (`ringside serve` runs as a service instead).
 let host = configuration.host
 try Server(configuration: configuration, router: router).run { port in

@@ -35,6 +35,7 @@ router.get("/async") { _ in
     return Response(ok)
 }
 router.get("/offload", offload: true) { _ in Response(ok) }
+// Metrics are on by default: every scenario below counts its answers (and the client's calls).
 // An async handler that fetches /v1/avatar from this same server with the worker's own client
 // and answers its body: the client's cost per call (request laid out once, response read,
 // the handler resumed) on top of an async handler's and an encoded answer's.
@@ -49,8 +50,15 @@ let server = Server(
     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1),
     router: router)
 let port = try server.start()
+// The same routes with request ids on every answer and an access log (to /dev/null).
+let observed = Server(
+    configuration: ServerConfiguration(
+        host: "127.0.0.1", port: 0, workers: 1, accessLog: .init(path: "/dev/null"), requestIDs: true),
+    router: router)
+let observedPort = try observed.start()
 
 let client = ProbeClient(port: port)
+let observedClient = ProbeClient(port: observedPort)
 let get = "GET /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
 let head = "HEAD /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
 let missing = "GET /missing?x=1 HTTP/1.1\r\nHost: probe\r\nUser-Agent: probe\r\n\r\n"
@@ -73,11 +81,17 @@ client.run(json, times: 1000, pipelined: 1)
 client.run(async, times: 1000, pipelined: 1)
 client.run(offloaded, times: 1000, pipelined: 1)
 client.run(user, times: 1000, pipelined: 1)
+for request in [get, missing, head, handler] {
+    observedClient.run(request, times: 1000, pipelined: 1)
+    observedClient.run(request, times: 1000, pipelined: 16)
+}
 
 @MainActor
-func measure(_ name: String, _ request: String, times: Int, pipelined: Int, split: Bool = false) {
+func measure(
+    _ name: String, _ request: String, times: Int, pipelined: Int, split: Bool = false, on probe: ProbeClient = client
+) {
     let before = rs_allocations()
-    client.run(request, times: times, pipelined: pipelined, split: split)
+    probe.run(request, times: times, pipelined: pipelined, split: split)
     let after = rs_allocations()
     print("scenario=\(name) requests=\(times) allocations=\(after - before)")
 }
@@ -95,4 +109,12 @@ measure("json", json, times: 5_000, pipelined: 1)
 measure("async", async, times: 5_000, pipelined: 1)
 measure("offload", offloaded, times: 5_000, pipelined: 1)
 measure("client", user, times: 5_000, pipelined: 1)
+// Request ids (each answer's id line between its head and body) and the access log.
+measure("ids-keepalive", get, times: 10_000, pipelined: 1, on: observedClient)
+measure("ids-pipelined16", get, times: 10_000, pipelined: 16, on: observedClient)
+measure("ids-notfound", missing, times: 2_000, pipelined: 1, on: observedClient)
+measure("ids-head", head, times: 2_000, pipelined: 1, on: observedClient)
+measure("ids-handler", handler, times: 10_000, pipelined: 1, on: observedClient)
+measure("ids-handlerpipelined", handler, times: 10_000, pipelined: 16, on: observedClient)
 server.stop()
+observed.stop()

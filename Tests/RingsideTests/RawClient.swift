@@ -295,15 +295,16 @@ final class RawClient {
 
     /// Returns the index in the buffer where the head's CRLFCRLF starts.
     private func readHead() throws -> Int {
-        var scanFrom = readIndex
+        // Kept relative to readIndex: `fill` may slide the buffer.
+        var scanned = 0
         while true {
             // Stray bytes (say, a body after a HEAD response) show up here at once.
             if count - readIndex >= 5, memcmp(storage + readIndex, "HTTP/", 5) != 0 {
                 let stray = String(decoding: bytes(readIndex..<min(count, readIndex + 80)), as: UTF8.self)
                 throw RawClientError.malformed("expected a status line, got \(stray.debugDescription)")
             }
-            if let end = findCRLFCRLF(from: scanFrom) { return end }
-            scanFrom = max(readIndex, count - 3)
+            if let end = findCRLFCRLF(from: readIndex + scanned) { return end }
+            scanned = max(0, count - readIndex - 3)
             if count - readIndex > 64 * 1024 {
                 throw RawClientError.malformed("no end of head within 64 KiB")
             }

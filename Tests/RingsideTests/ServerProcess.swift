@@ -70,7 +70,7 @@ final class ServerProcess {
     ///   `APIServer` (the handler API's test server, same command line).
     init(
         engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = [],
-        launcher: String? = nil, binaryName: String = "ringside"
+        launcher: String? = nil, binaryName: String = "ringside", environment: [String: String] = [:]
     ) throws {
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
@@ -92,6 +92,9 @@ final class ServerProcess {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         do {
             try Self.withShellSignalState { try process.run() }
         } catch {
@@ -264,11 +267,12 @@ private let spawnLock = Mutex(())
 /// Listening line. The server is stopped even when `body` throws.
 func withServer<R>(
     engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
-    sourceLocation: SourceLocation = #_sourceLocation,
+    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
 ) throws -> R {
     let server = try ServerProcess(
-        engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName)
+        engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName,
+        environment: environment)
     defer {
         let exit = server.stop(sourceLocation: sourceLocation)
         #expect(

@@ -45,13 +45,17 @@ final class ClientConnections {
     var nextDeadline = Int64.max
     private var exchanges: UInt64 = 0
     private var isShutDown = false
+    /// The worker's counters, for its pools' gauges (nil: metrics off).
+    private let metrics: WorkerMetrics.Writer?
 
     /// - Parameters:
     ///   - base: the first backend slot after the served connections'.
     ///   - capacity: outbound connections on this worker, all clients together.
     ///   - serverAddress: this server's own address, for `HTTPClient.thisServer()`.
-    init(base: Int, capacity: Int, serverAddress: UpstreamAddress?) {
+    ///   - metrics: the worker's counters (nil: metrics off).
+    init(base: Int, capacity: Int, serverAddress: UpstreamAddress?, metrics: WorkerMetrics.Writer? = nil) {
         self.base = base
+        self.metrics = metrics
         self.capacity = capacity
         self.serverAddress = serverAddress
         slots = .allocate(capacity: max(capacity, 1))
@@ -147,7 +151,7 @@ final class ClientConnections {
         if target.id >= poolByTarget.count {
             poolByTarget.append(contentsOf: repeatElement(-1, count: target.id + 1 - poolByTarget.count))
         }
-        let pool = ClientPool(target: target, address: address)
+        let pool = ClientPool(target: target, address: address, metrics: metrics)
         if pool.maxHeaderCount > fields.count {
             fields.deallocate()
             fields = .allocate(capacity: pool.maxHeaderCount)
@@ -256,6 +260,7 @@ final class ClientConnections {
         isShutDown = true
         for slot in 0..<capacity where slots[slot].isOpen {
             slots[slot].takeExchange()?.finish(.failure(.cancelled))
+            if slots[slot].phase != .closing { pools[slots[slot].pool].closed(slot) }  // the gauges
             Glibc.close(slots[slot].fd)
             queues.clear(slot)
             slots[slot].reader.reset()
@@ -266,4 +271,6 @@ final class ClientConnections {
     }
 }
 
-extension ClientConnection: DirtyListSlot {}
+extension ClientConnection: DirtyListSlot {
+    @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<ClientConnection>) -> Bool { slot.pointee.flags.contains(.dirty) }
+}

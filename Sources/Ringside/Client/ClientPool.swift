@@ -40,8 +40,11 @@ struct ClientPool {
     private var idle: [Int] = []
     /// Calls waiting for a connection, oldest first.
     private var waiting: WaitingLine<ClientExchange>
+    /// The worker's gauges of pooled and idle connections (nil: metrics off).
+    private let metrics: WorkerMetrics.Writer?
 
-    init(target: ClientTarget, address upstream: UpstreamAddress) {
+    init(target: ClientTarget, address upstream: UpstreamAddress, metrics: WorkerMetrics.Writer? = nil) {
+        self.metrics = metrics
         let configuration = target.configuration
         self.target = target
         maxConnections = configuration.maxConnections
@@ -77,21 +80,34 @@ struct ClientPool {
     var hasRoom: Bool { openCount < maxConnections }
 
     /// A connection joined the pool (it is connecting).
-    mutating func opened() { openCount += 1 }
+    mutating func opened() {
+        openCount += 1
+        metrics?.adjust(.clientPoolConnections, up: true)
+    }
 
     /// A connection left the pool (it is being closed).
     mutating func closed(_ slot: Int) {
         openCount -= 1
+        metrics?.adjust(.clientPoolConnections, up: false)
         removeIdle(slot)
     }
 
     /// The most recently used idle connection, taken out of the idle list.
-    mutating func takeIdle() -> Int? { idle.popLast() }
+    mutating func takeIdle() -> Int? {
+        guard let slot = idle.popLast() else { return nil }
+        metrics?.adjust(.clientPoolIdle, up: false)
+        return slot
+    }
 
-    mutating func putIdle(_ slot: Int) { idle.append(slot) }
+    mutating func putIdle(_ slot: Int) {
+        idle.append(slot)
+        metrics?.adjust(.clientPoolIdle, up: true)
+    }
 
     private mutating func removeIdle(_ slot: Int) {
-        if let index = idle.lastIndex(of: slot) { idle.remove(at: index) }
+        guard let index = idle.lastIndex(of: slot) else { return }
+        idle.remove(at: index)
+        metrics?.adjust(.clientPoolIdle, up: false)
     }
 
     // MARK: Waiting line

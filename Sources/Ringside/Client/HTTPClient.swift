@@ -69,7 +69,10 @@ public struct HTTPClient: Sendable {
     /// connection and throws ``HTTPClientError/cancelled``.
     public func execute(_ request: Request) async throws(HTTPClientError) -> Response {
         guard let runtime = WorkerRuntime.current, runtime.executor.isOwnerThread else { throw .notOnWorker }
-        if Task.isCancelled { throw .cancelled }
+        if Task.isCancelled {
+            runtime.metrics?.add(.cancelled)
+            throw .cancelled
+        }
         let clients = runtime.clients
         let id = clients.nextExchangeID()
         let target = self.target
@@ -81,6 +84,7 @@ public struct HTTPClient: Sendable {
             // Any thread may cancel: the worker acts on it in its next turn.
             runtime.post(.run { runtime.clients.cancel(id) })
         }
+        runtime.metrics?.add(ClientOutcome(result))  // back on the worker: its counters
         return try result.get()
     }
 

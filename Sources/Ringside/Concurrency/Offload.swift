@@ -27,7 +27,10 @@ public func offload<Value: Sendable>(_ work: @escaping @Sendable () throws -> Va
                 // Resumed on the worker, so the task continues there without a second wake.
                 runtime.post(.run { continuation.resume(with: result) }, from: thread)
             }
-            if !accepted { continuation.resume(throwing: OffloadError.queueFull) }
+            if !accepted {
+                runtime.metrics?.add(.offloadRejected)
+                continuation.resume(throwing: OffloadError.queueFull)
+            }
         }
     } onCancel: {
         cancelled.set()

@@ -17,6 +17,8 @@ final class OffloadPool: @unchecked Sendable {
 
     let threadCount: Int
     let capacity: Int
+    /// Jobs run and their time, for the metrics.
+    let stats: OffloadStats
     private let useRings: Bool
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
@@ -32,6 +34,7 @@ final class OffloadPool: @unchecked Sendable {
         threadCount = threads
         self.capacity = capacity
         self.useRings = useRings
+        stats = OffloadStats(threads: threads)
         jobs = Array(repeating: nil, count: capacity)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
@@ -70,6 +73,13 @@ final class OffloadPool: @unchecked Sendable {
         return true
     }
 
+    /// Jobs waiting for a thread now.
+    var queued: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return count
+    }
+
     /// Runs the jobs already queued, then joins the threads.
     func stop() {
         pthread_mutex_lock(&mutex)
@@ -82,6 +92,7 @@ final class OffloadPool: @unchecked Sendable {
 
     private func main() {
         let thread = OffloadThread(useRing: useRings)
+        let statsIndex = stats.register()
         while true {
             pthread_mutex_lock(&mutex)
             while count == 0 && !stopping { pthread_cond_wait(&condition, &mutex) }
@@ -94,7 +105,9 @@ final class OffloadPool: @unchecked Sendable {
             head = (head + 1) % capacity
             count -= 1
             pthread_mutex_unlock(&mutex)
+            let start = MonotonicClock.nanoseconds
             job(thread)
+            stats.ran(statsIndex, nanoseconds: MonotonicClock.nanoseconds - start)
         }
     }
 }

@@ -13,11 +13,17 @@ import Glibc
 /// other threads (a continuation resumed elsewhere, a `Task.sleep` timer) go
 /// to a locked queue and wake the worker.
 final class WorkerExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
-    // @unchecked: `local` and `head` are touched only on the owning worker
-    // thread (checked by `isOwnerThread`); `remote` is behind a Mutex.
-    private var local: [UnownedJob] = []
-    private var head = 0
-    private var spare: [UnownedJob] = []
+    // @unchecked: `queue` is touched only on the owning worker thread
+    // (checked by `isOwnerThread`), one access at a time; `remote` is behind a Mutex.
+    private struct Queue {
+        var local: [UnownedJob] = []
+        /// The next job of `local` to run.
+        var head = 0
+        /// An empty array with capacity, swapped in when remote jobs arrive.
+        var spare: [UnownedJob] = []
+    }
+
+    private let queue = WorkerConfined(Queue())
     private let remote = Mutex<[UnownedJob]>([])
     private let hasRemote = Atomic<Bool>(false)
     private let owner: pthread_t
@@ -27,8 +33,8 @@ final class WorkerExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     init(owner: pthread_t, wake: @escaping @Sendable () -> Void) {
         self.owner = owner
         self.wake = wake
-        local.reserveCapacity(256)
-        spare.reserveCapacity(256)
+        queue.value.local.reserveCapacity(256)
+        queue.value.spare.reserveCapacity(256)
     }
 
     var isOwnerThread: Bool { pthread_equal(pthread_self(), owner) != 0 }
@@ -36,7 +42,7 @@ final class WorkerExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         if isOwnerThread {
-            local.append(job)
+            queue.value.local.append(job)
         } else {
             remote.withLock { $0.append(job) }
             if !hasRemote.exchange(true, ordering: .acquiringAndReleasing) { wake() }
@@ -48,33 +54,36 @@ final class WorkerExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
 
     /// Whether jobs are waiting: the loop must not block.
-    var hasJobs: Bool { head < local.count || hasRemote.load(ordering: .relaxed) }
+    var hasJobs: Bool { queue.value.head < queue.value.local.count || hasRemote.load(ordering: .relaxed) }
 
     /// Runs the jobs queued now; jobs they enqueue run on the next call, so
     /// a task that keeps yielding cannot starve the worker's I/O.
     func runJobs() {
         // A plain load first: the read-modify-write only when another thread enqueued.
         if hasRemote.load(ordering: .relaxed) && hasRemote.exchange(false, ordering: .acquiringAndReleasing) {
-            swap(&spare, &local)  // `local` is now empty with capacity (see below)
             remote.withLock { remote in
-                local.append(contentsOf: spare[head...])
-                local.append(contentsOf: remote)
+                queue.withValue { queue in
+                    swap(&queue.spare, &queue.local)  // `local` is now empty with capacity (see below)
+                    queue.local.append(contentsOf: queue.spare[queue.head...])
+                    queue.local.append(contentsOf: remote)
+                    queue.spare.removeAll(keepingCapacity: true)
+                    queue.head = 0
+                }
                 remote.removeAll(keepingCapacity: true)
             }
-            spare.removeAll(keepingCapacity: true)
-            head = 0
         }
-        let end = local.count
+        let end = queue.value.local.count
         let serial = asUnownedSerialExecutor()
         let task = asUnownedTaskExecutor()
-        while head < end {
-            let job = local[head]
-            head += 1
+        // Each access to the queue ends before a job runs: a job enqueues more.
+        while queue.value.head < end {
+            let job = queue.value.local[queue.value.head]
+            queue.value.head += 1
             job.runSynchronously(isolatedTo: serial, taskExecutor: task)
         }
-        if head == local.count {
-            local.removeAll(keepingCapacity: true)
-            head = 0
+        if queue.value.head != 0 && queue.value.head == queue.value.local.count {  // not on an idle turn
+            queue.value.local.removeAll(keepingCapacity: true)
+            queue.value.head = 0
         }
     }
 }

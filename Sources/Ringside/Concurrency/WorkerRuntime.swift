@@ -33,10 +33,14 @@ final class WorkerRuntime: @unchecked Sendable {
     let logger: Logger
     /// Wakes the worker's loop from other threads.
     let signal: WorkerSignal
+    /// The worker's counters (nil when off), for code running on the worker
+    /// (an offload refusal, the upstream client); the request histogram is
+    /// the HTTP core's. Set before the worker serves.
+    var metrics: WorkerMetrics.Writer?
     /// The worker's outbound connections, for ``HTTPClient`` calls.
     let clients: ClientConnections
-    private var local: [Event] = []
-    private var timers = WorkerTimers<CheckedContinuation<Void, Never>>()
+    private let local = WorkerConfined<[Event]>([])
+    private let timers = WorkerConfined(WorkerTimers<CheckedContinuation<Void, Never>>())
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
@@ -47,33 +51,33 @@ final class WorkerRuntime: @unchecked Sendable {
         self.middleware = middleware
         self.logger = logger
         executor = WorkerExecutor(owner: pthread_self()) { signal.wake() }
-        local.reserveCapacity(64)
+        local.value.reserveCapacity(64)
     }
 
     /// Parks a ``WorkerClock`` sleep until `deadline` (worker thread only).
     func addTimer(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
-        timers.add(deadline, continuation)
+        timers.value.add(deadline, continuation)
     }
 
     /// How long the loop may sleep for the timers: nil without any.
     func nanosecondsUntilNextTimer() -> Int64? {
-        timers.isEmpty ? nil : timers.nanosecondsUntilNext(now: .now)
+        timers.value.isEmpty ? nil : timers.value.nanosecondsUntilNext(now: .now)
     }
 
     /// Resumes the sleeps that are due.
     func fireTimers() {
         // Resumed tasks run on the worker's next jobs pass.
-        if !timers.isEmpty { timers.fire(now: .now) { $0.resume() } }
+        if !timers.value.isEmpty { timers.value.fire(now: .now) { $0.resume() } }
     }
 
     /// Work is waiting: the loop must poll, not block.
-    var hasWork: Bool { executor.hasJobs || !local.isEmpty || remotePending.load(ordering: .relaxed) }
+    var hasWork: Bool { executor.hasJobs || !local.value.isEmpty || remotePending.load(ordering: .relaxed) }
 
     /// Queues `event` for the worker; from another thread it wakes the worker,
     /// by MSG_RING when `thread` has a ring and the worker runs io_uring.
     func post(_ event: Event, from thread: OffloadThread? = nil) {
         if executor.isOwnerThread {
-            local.append(event)
+            local.value.append(event)
             return
         }
         remote.withLock { $0.append(event) }
@@ -88,9 +92,9 @@ final class WorkerRuntime: @unchecked Sendable {
                 remote.removeAll(keepingCapacity: true)
             }
         }
-        if !local.isEmpty {
-            events.append(contentsOf: local)
-            local.removeAll(keepingCapacity: true)
+        if !local.value.isEmpty {
+            events.append(contentsOf: local.value)
+            local.value.removeAll(keepingCapacity: true)
         }
     }
 
@@ -149,7 +153,7 @@ final class WorkerRuntime: @unchecked Sendable {
             // The client left and the connection cancelled the task: nobody to tell.
             return Response(ServerResponses.internalServerError)
         default:
-            logger.error("handler threw", metadata: [
+            request.logger.error("handler threw", metadata: [
                 "method": "\(request.method)", "path": "\(request.path)", "error": "\(error)",
             ])
             return Response(ServerResponses.internalServerError)

@@ -90,18 +90,23 @@ struct Connection {
 
 // MARK: - Reading the state
 
-extension Connection {
-    @inline(__always) var isOpen: Bool { phase != .free }
+/// Reading a connection's state where it lies. These read stored fields
+/// through the pointer: a computed property called on `pointee` makes the
+/// compiler copy the whole `Connection` first (retains included), three times
+/// a request before these moved here (callgrind).
+extension UnsafeMutablePointer where Pointee == Connection {
+    @inline(__always) var isOpen: Bool { pointee.phase != .free }
     /// New requests are parsed and answered.
-    @inline(__always) var acceptsRequests: Bool { phase == .serving }
-    @inline(__always) var isPaused: Bool { flags.contains(.paused) }
-    @inline(__always) var isWaiting: Bool { flags.contains(.waiting) }
-    @inline(__always) var lingersAfter: Bool { flags.contains(.lingerAfter) }
-    @inline(__always) var isDirty: Bool { flags.contains(.dirty) }
+    @inline(__always) var acceptsRequests: Bool { pointee.phase == .serving }
+    @inline(__always) var isPaused: Bool { pointee.flags.contains(.paused) }
+    @inline(__always) var isWaiting: Bool { pointee.flags.contains(.waiting) }
+    @inline(__always) var lingersAfter: Bool { pointee.flags.contains(.lingerAfter) }
+    @inline(__always) var isDirty: Bool { pointee.flags.contains(.dirty) }
 
     /// The kernel should deliver this connection's input now.
     @inline(__always) var wantsInput: Bool {
-        (phase == .serving && !flags.contains(.paused)) || phase == .lingering
+        let phase = pointee.phase
+        return (phase == .serving && !pointee.flags.contains(.paused)) || phase == .lingering
     }
 }
 

@@ -98,7 +98,7 @@ struct ConnectionTable: ~Copyable {
 
     /// After a drain timed out: closes the sockets of connections still open.
     func closeOpenDescriptors() {
-        for slot in 0..<capacity where slots[slot].isOpen { close(slots[slot].fd) }
+        for slot in 0..<capacity where (slots + slot).isOpen { close(slots[slot].fd) }
     }
 
     // MARK: Timers
@@ -118,4 +118,6 @@ struct ConnectionTable: ~Copyable {
     @inline(__always) mutating func clearDirty() { dirty.clear() }
 }
 
-extension Connection: DirtyListSlot {}
+extension Connection: DirtyListSlot {
+    @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.isDirty }
+}

@@ -53,7 +53,7 @@ extension HTTPCore {
         if case .none = connection.pointee.body {
             if let deferred = connection.pointee.deferredResponse {
                 connection.pointee.deferredResponse = nil
-                enqueue(slot, deferred.bytes)
+                queueAnswer(slot, deferred.index, deferred.framing)
                 if deferred.closes { connection.pointee.finishAfterFlush() }
             } else if let pending = connection.pointee.pending {
                 connection.pointee.pending = nil

@@ -14,6 +14,7 @@ extension HTTPCore {
     /// Takes a slot for an accepted socket, or nil when the table is full.
     mutating func open(fd: Int32) -> Int? {
         guard let slot = connections.open(fd: fd) else { return nil }
+        observer.metrics?.add(.connectionsAccepted)
         connections.markDirty(slot)  // starts its idle timer and its receive
         return slot
     }
@@ -38,12 +39,13 @@ extension HTTPCore {
     /// A send wrote `count` bytes of `slot`'s queue.
     mutating func sent(_ slot: Int, _ count: Int) {
         let connection = connections[slot]
+        observer.metrics?.add(.bytesSent, UInt64(count))
         queues.consume(slot, count)
         if count > 0 { connection.pointee.progressed = true }
         connections.markDirty(slot)
         if let stream = connection.pointee.stream {
             pump(slot, stream)
-        } else if connection.pointee.isPaused && !queues.isFull(slot) {
+        } else if connection.isPaused && !queues.isFull(slot) {
             connection.pointee.unpause()
             processSpill(slot)
         }
@@ -61,10 +63,10 @@ extension HTTPCore {
         let connection = connections[slot]
         switch connection.pointee.phase {
         case .serving:
-            return .serve(receiving: connection.pointee.wantsInput)
+            return .serve(receiving: connection.wantsInput)
         case .finishing:
-            guard queues.count(slot) == 0 && !connection.pointee.isWaiting else { return .serve(receiving: false) }
-            if connection.pointee.lingersAfter {
+            guard queues.count(slot) == 0 && !connection.isWaiting else { return .serve(receiving: false) }
+            if connection.lingersAfter {
                 connection.pointee.startLingering()
                 return .halfClose
             }
@@ -79,6 +81,8 @@ extension HTTPCore {
 
     /// The backend closed `slot`'s socket: the slot and its queue are free.
     mutating func release(_ slot: Int) {
+        requestEnded(slot)
+        observer.metrics?.add(.connectionsClosed)
         queues.clear(slot)
         connections.free(slot)
     }
@@ -91,7 +95,7 @@ extension HTTPCore {
     /// request by then.
     mutating func beginDrain() {
         draining = true
-        for slot in 0..<connections.capacity where connections[slot].pointee.isOpen {
+        for slot in 0..<connections.capacity where connections[slot].isOpen {
             connections.markDirty(slot)  // its idle timer shortens
         }
     }

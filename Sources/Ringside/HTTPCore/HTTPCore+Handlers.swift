@@ -37,6 +37,7 @@ extension HTTPCore {
         connections[slot].pointee.pending = PendingRequest(
             route: route, parts: parts, headLength: headLength, expectedBody: length, framing: framing)
         startBody(slot, head)
+        deferAnswer(slot)
         return 0
     }
 
@@ -52,6 +53,9 @@ extension HTTPCore {
 
     /// Runs route `route`'s handler for `parts`; its answer is framed as `framing`.
     mutating func run(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
+        var parts = parts
+        parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
+        parts.runtime = runtime
         let generation = connections[slot].pointee.generation
         let plain = runtime.middleware.isEmpty
         switch actions[route] {
@@ -72,6 +76,7 @@ extension HTTPCore {
                 wait(slot, framing)
                 connections[slot].pointee.offloaded = storage
             } else {
+                observer.metrics?.add(.offloadRejected)
                 respond(slot, Response(ServerResponses.serviceUnavailable), framing)
             }
         case .offload(let handler):
@@ -93,6 +98,7 @@ extension HTTPCore {
     }
 
     private mutating func wait(_ slot: Int, _ framing: ResponseFraming) {
+        deferAnswer(slot)
         connections[slot].pointee.beginWaiting(framing)
         connections.markDirty(slot)
     }

@@ -39,14 +39,14 @@ extension HTTPCore {
 
     func isCurrent(_ slot: Int, _ generation: UInt32) -> Bool {
         let connection = connections[slot]
-        return connection.pointee.isOpen && connection.pointee.generation == generation
+        return connection.isOpen && connection.pointee.generation == generation
     }
 
     /// A waiting connection's handler answered.
     private mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {
         guard isCurrent(slot, generation) else { return }  // the connection closed meanwhile
         let connection = connections[slot]
-        guard connection.pointee.isWaiting else { return }
+        guard connection.isWaiting else { return }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
         connection.pointee.offloaded = nil
@@ -60,7 +60,7 @@ extension HTTPCore {
     mutating func resumeReading(_ slot: Int) {
         let connection = connections[slot]
         connections.markDirty(slot)
-        if connection.pointee.acceptsRequests && !connection.pointee.isWaiting && !connection.pointee.isPaused
+        if connection.acceptsRequests && !connection.isWaiting && !connection.isPaused
             && connection.pointee.spillCount > 0 {
             processSpill(slot)
         }
@@ -71,7 +71,7 @@ extension HTTPCore {
         switch response.body {
         case .prebuilt(let prebuilt):
             if response.headerFields.isEmpty && response.status == prebuilt.status, let index = catalog.index(of: prebuilt) {
-                enqueue(slot, catalog.bytes(index, framing))
+                queueAnswer(slot, index, framing)
             } else {
                 // Changed after the fact, or never laid out here: encode it like any other.
                 var fields = prebuilt.headerFields
@@ -96,10 +96,13 @@ extension HTTPCore {
         _ slot: Int, _ status: HTTPResponse.Status, _ fields: HTTPFields, _ body: UnsafeRawBufferPointer,
         _ framing: ResponseFraming, bodyFraming: ResponseHeadEncoder.Framing? = nil
     ) {
-        let buffer = DynamicResponseEncoder.encode(
-            status: status, fields: fields, body: body, framing: bodyFraming ?? .contentLength(body.count),
-            headOnly: framing.headOnly, serverFields: UnsafeRawBufferPointer(serverFields),
-            date: catalog.date, connection: fixedBytes.connection(framing.variant))
+        let buffer = withAnswerLines(slot, framing.variant) { lines in
+            DynamicResponseEncoder.encode(
+                status: status, fields: fields, body: body, framing: bodyFraming ?? .contentLength(body.count),
+                headOnly: framing.headOnly, serverFields: UnsafeRawBufferPointer(serverFields),
+                date: catalog.date, connection: lines)
+        }
         enqueue(slot, buffer.written, owner: buffer)
+        countAnswer(slot, status: status.code, bytes: buffer.count)
     }
 }

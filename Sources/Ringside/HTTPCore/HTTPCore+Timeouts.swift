@@ -5,7 +5,7 @@ extension HTTPCore {
     /// calls it for every open slot it flushes.
     mutating func updateTimer(_ slot: Int) {
         let connection = connections[slot]
-        let timer = timeoutPolicy.timer(for: connection.pointee, queued: queues.count(slot))
+        let timer = timeoutPolicy.timer(for: connection, queued: queues.count(slot))
         if timer != connection.pointee.timer || connection.pointee.progressed {
             connection.pointee.timer = timer
             connection.pointee.timerStart = now

@@ -32,7 +32,7 @@ struct HTTPCore: ~Copyable {
     let maxBodyBytes: Int
     let maxLingerBytes: Int
     let timeoutPolicy: TimeoutPolicy
-    private let headers: UnsafeMutableBufferPointer<HeaderField>
+    let headers: UnsafeMutableBufferPointer<HeaderField>
     private let parameters: UnsafeMutablePointer<ByteSpan>
     /// The configuration's server fields as bytes (`engine: Ringside\r\n`), for encoded responses.
     let serverFields: UnsafeMutableRawBufferPointer
@@ -44,8 +44,13 @@ struct HTTPCore: ~Copyable {
     let readiness: Readiness
     /// Shutting down: every answer closes its connection (see `HTTPCore+Connections.swift`).
     var draining = false
+    /// Metrics, access log, request ids (`HTTPCore+Observe.swift`).
+    var observer: RequestObserver
 
-    init(configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness) {
+    init(
+        configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,
+        observer: consuming RequestObserver
+    ) {
         let limits = configuration.parserLimits
         now = MonotonicClock.seconds
         // A spill buffer holds the largest allowed head, one more receive, and
@@ -53,7 +58,10 @@ struct HTTPCore: ~Copyable {
         // (io_uring receives a burst before its cancel lands).
         let spill = (limits.maxHeaderBytes + configuration.receiveBufferSize + HTTPCore.pipelinedAhead + 4095) & ~4095
         connections = ConnectionTable(capacity: configuration.maxConnectionsPerWorker, spillSize: spill, now: now)
-        queues = SendQueues(slots: configuration.maxConnectionsPerWorker, depth: configuration.maxQueuedResponses)
+        // A prebuilt answer with a request id takes three iovecs.
+        queues = SendQueues(
+            slots: configuration.maxConnectionsPerWorker,
+            depth: configuration.maxQueuedResponses * (configuration.requestIDs ? 3 : 1))
         routes = RouteTable(router.routes)
         catalog = ResponseCatalog(router: router, routes: routes, serverHeaders: configuration.serverHeaders)
         self.runtime = runtime
@@ -70,6 +78,7 @@ struct HTTPCore: ~Copyable {
         serverFields.copyBytes(from: fields.utf8)
         fixedBytes = FixedBytes()
         self.readiness = readiness
+        self.observer = observer
     }
 
     deinit {
@@ -95,6 +104,7 @@ struct HTTPCore: ~Copyable {
 
     /// Bytes arrived on `slot`; every complete request among them is answered.
     mutating func receive(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+        observer.metrics?.add(.bytesReceived, UInt64(bytes.count))
         let connection = connections[slot]
         switch connection.pointee.phase {
         case .serving:
@@ -105,7 +115,7 @@ struct HTTPCore: ~Copyable {
         case .free, .finishing, .closing:
             return  // reading nothing new
         }
-        if connection.pointee.spillCount == 0 && !connection.pointee.isPaused && !connection.pointee.isWaiting {
+        if connection.pointee.spillCount == 0 && !connection.isPaused && !connection.isWaiting {
             // The common case: whole requests, parsed where the kernel put them.
             let consumed = process(slot, bytes)
             keep(slot, UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
@@ -130,7 +140,7 @@ struct HTTPCore: ~Copyable {
         let spill = connections.spill(slot)
         let held = connection.pointee.spillCount
         let consumed = process(slot, UnsafeRawBufferPointer(start: spill, count: held))
-        let left = connection.pointee.acceptsRequests ? held - consumed : 0
+        let left = connection.acceptsRequests ? held - consumed : 0
         if consumed > 0 && left > 0 { spill.copyMemory(from: spill + consumed, byteCount: left) }
         connection.pointee.spillCount = left
     }
@@ -139,7 +149,7 @@ struct HTTPCore: ~Copyable {
     /// across receives, or requests waiting while the connection is paused.
     private mutating func keep(_ slot: Int, _ rest: UnsafeRawBufferPointer) {
         let connection = connections[slot]
-        guard !rest.isEmpty, connection.pointee.acceptsRequests else { return }
+        guard !rest.isEmpty, connection.acceptsRequests else { return }
         connections.spill(slot).copyMemory(from: rest.baseAddress!, byteCount: rest.count)
         connection.pointee.spillCount = rest.count
         connections.markDirty(slot)  // its timer becomes the header timeout
@@ -161,15 +171,15 @@ struct HTTPCore: ~Copyable {
         var head = RequestHead()
         var offset = 0
         while offset < input.count {
-            guard connection.pointee.acceptsRequests else { return stopReading(slot, input, at: offset) }
+            guard connection.acceptsRequests else { return stopReading(slot, input, at: offset) }
             // A handler is producing the previous response: later requests wait.
-            if connection.pointee.isWaiting { return offset }
+            if connection.isWaiting { return offset }
             if case .none = connection.pointee.body {} else {
                 offset = consumeBody(slot, input, from: offset)
                 if case .none = connection.pointee.body {} else { return offset }  // needs more bytes
                 continue
             }
-            if queues.isFull(slot) {
+            if !hasRoomForAnswer(slot) {
                 // Backpressure: stop answering until a send completes.
                 connection.pointee.pause()
                 connection.pointee.scanned = 0
@@ -209,6 +219,7 @@ struct HTTPCore: ~Copyable {
     private mutating func answer(
         _ slot: Int, _ request: UnsafeRawBufferPointer, _ head: RequestHead, headLength: Int
     ) -> Int? {
+        startRequest(slot, request, head)
         if head.unmetExpectation {
             fail(slot, .expectationFailed)
             return nil
@@ -220,9 +231,11 @@ struct HTTPCore: ~Copyable {
         let framing = ResponseFraming(head, close: draining)
         let response: Int
         switch route(request, head) {
-        case .prebuilt(let index):
+        case .prebuilt(let index, let route):
             response = index
+            if route >= 0 { routed(slot, route) }
         case .handler(let route, let parameterCount):
+            routed(slot, route)
             return answer(slot, request, head, headLength: headLength, route: route,
                           parameterCount: parameterCount, framing: framing)
         case .methodNotAllowed(let allowed):
@@ -237,20 +250,20 @@ struct HTTPCore: ~Copyable {
         if hasBody && head.expectContinue {
             // The client waits for a 100 Continue that a prebuilt route does
             // not give, so it has sent no body: answer now and close.
-            enqueue(slot, catalog.bytes(response, ResponseFraming(head, close: true)))
+            queueAnswer(slot, response, ResponseFraming(head, close: true))
             connections[slot].pointee.finishAfterFlush()
             return nil
         }
-        let bytes = catalog.bytes(response, framing)
         if hasBody {
             // Prebuilt routes answer from the head; the body is read past and
             // dropped, and the answer waits for its end so that a bad body
             // gets one answer (400), whatever the request's `connection` says.
             startBody(slot, head)
-            connections[slot].pointee.deferredResponse = DeferredResponse(bytes: bytes, closes: framing.variant == .close)
+            connections[slot].pointee.deferredResponse = DeferredResponse(index: response, framing: framing)
+            deferAnswer(slot)
             return 0
         }
-        enqueue(slot, bytes)
+        queueAnswer(slot, response, framing)
         if framing.variant == .close {
             connections[slot].pointee.finishAfterFlush()
             return nil
@@ -259,8 +272,8 @@ struct HTTPCore: ~Copyable {
     }
 
     enum Decision {
-        /// Send prebuilt response `index`.
-        case prebuilt(Int)
+        /// Send prebuilt response `index`; `route` matched (-1: none did).
+        case prebuilt(Int, route: Int)
         /// Run route `route`'s handler; `parameterCount` values were captured.
         case handler(route: Int, parameterCount: Int)
         /// 405 for a method set no prebuilt answer has.
@@ -272,23 +285,25 @@ struct HTTPCore: ~Copyable {
     private func route(_ request: UnsafeRawBufferPointer, _ head: RequestHead) -> Decision {
         switch head.method {
         case .other:
-            return .prebuilt(PrebuiltResponses.ID.notImplemented.rawValue)
+            return .prebuilt(PrebuiltResponses.ID.notImplemented.rawValue, route: -1)
         case .options where head.target.count == 1 && request[head.target.start] == UInt8(ascii: "*"):
-            return .prebuilt(PrebuiltResponses.ID.options.rawValue)
+            return .prebuilt(PrebuiltResponses.ID.options.rawValue, route: -1)
         default:
             let path = UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end])
             switch routes.match(head.method, path, parameters: parameters, base: head.path.start) {
             case .route(let index, let parameterCount):
                 if let response = catalog.response(ofRoute: index) {
-                    if index == catalog.readinessRoute && !readiness.isReady { return .prebuilt(catalog.notReady) }
-                    return .prebuilt(response)
+                    if index == catalog.readinessRoute && !readiness.isReady {
+                        return .prebuilt(catalog.notReady, route: index)
+                    }
+                    return .prebuilt(response, route: index)
                 }
                 return .handler(route: index, parameterCount: parameterCount)
             case .methodNotAllowed(let allowed):
                 guard let index = catalog.methodNotAllowed(allowed) else { return .methodNotAllowed(allowed) }
-                return .prebuilt(index)
+                return .prebuilt(index, route: -1)
             case .notFound:
-                return .prebuilt(PrebuiltResponses.ID.notFound.rawValue)
+                return .prebuilt(PrebuiltResponses.ID.notFound.rawValue, route: -1)
             }
         }
     }
@@ -300,7 +315,7 @@ struct HTTPCore: ~Copyable {
     ) -> RequestParts {
         let hasQueryMark = head.path.end < head.target.end && request[head.path.end] == UInt8(ascii: "?")
         return RequestParts(
-            method: head.method.httpMethod, base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
+            base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
             fields: UnsafeBufferPointer(start: headers.baseAddress, count: head.headerCount),
             parameters: UnsafeBufferPointer(start: parameters, count: parameterCount),
             parameterNames: parameterNames[route],
@@ -316,7 +331,7 @@ struct HTTPCore: ~Copyable {
         connection.pointee.body = .none
         connection.pointee.deferredResponse = nil
         connection.pointee.pending = nil
-        enqueue(slot, catalog.closing(response))
+        queueAnswer(slot, response.rawValue, HTTPCore.closingFraming)
         connection.pointee.finishAfterFlush(linger: true)
     }
 
@@ -330,7 +345,9 @@ struct HTTPCore: ~Copyable {
 
 /// A prebuilt answer held back until its request's body was read past.
 struct DeferredResponse {
-    var bytes: UnsafeRawBufferPointer
+    /// The prebuilt response and its framing.
+    var index: Int
+    var framing: ResponseFraming
     /// The connection closes after it.
-    var closes: Bool
+    var closes: Bool { framing.variant == .close }
 }

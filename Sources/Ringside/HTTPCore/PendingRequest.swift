@@ -6,7 +6,6 @@ import HTTPTypes
 /// until the body ends (bounded by `maxBodyBytes`).
 final class PendingRequest {
     let route: Int
-    let method: HTTPRequest.Method
     let head: RequestHead
     let hasQueryMark: Bool
     /// How its answer is framed.
@@ -19,7 +18,6 @@ final class PendingRequest {
     init(route: Int, parts: RequestParts, headLength: Int, expectedBody: Int, framing: ResponseFraming) {
         self.route = route
         self.framing = framing
-        method = parts.method
         head = parts.head
         hasQueryMark = parts.hasQueryMark
         headBytes = Array(UnsafeRawBufferPointer(start: parts.base, count: headLength))
@@ -39,7 +37,7 @@ final class PendingRequest {
                 parameters.withUnsafeBufferPointer { parameters in
                     body.withUnsafeBytes { body in
                         use(RequestParts(
-                            method: method, base: head.baseAddress!, head: self.head, hasQueryMark: hasQueryMark,
+                            base: head.baseAddress!, head: self.head, hasQueryMark: hasQueryMark,
                             fields: fields, parameters: parameters, parameterNames: parameterNames,
                             body: body, socket: socket))
                     }

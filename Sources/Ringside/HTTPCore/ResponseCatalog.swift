@@ -61,11 +61,15 @@ struct ResponseCatalog: ~Copyable {
         responses.bytes(index, framing.variant, headOnly: framing.headOnly)
     }
 
-    /// One of the server's own answers, closing the connection.
+    /// Where the head of prebuilt response `index` ends (after its empty line), as `framing` asks.
     @inline(__always)
-    func closing(_ id: PrebuiltResponses.ID) -> UnsafeRawBufferPointer {
-        responses.bytes(id.rawValue, .close, headOnly: false)
+    func headLength(_ index: Int, _ framing: ResponseFraming) -> Int {
+        responses.headLength(index, framing.variant)
     }
+
+    /// The status code of prebuilt response `index`.
+    @inline(__always)
+    func status(_ index: Int) -> Int { responses.status(index) }
 
     /// Route `route`'s prebuilt response, or nil for a handler route.
     @inline(__always)

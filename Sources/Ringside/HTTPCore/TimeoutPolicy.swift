@@ -7,9 +7,10 @@ struct TimeoutPolicy {
     let timeouts: ServerConfiguration.Timeouts
 
     /// The timer `connection` needs while `queued` responses wait to be sent.
+    /// (A pointer: a `Connection` passed by value is copied, retains and all.)
     @inline(__always)
-    func timer(for connection: Connection, queued: Int) -> Connection.Timer {
-        switch connection.phase {
+    func timer(for connection: UnsafeMutablePointer<Connection>, queued: Int) -> Connection.Timer {
+        switch connection.pointee.phase {
         case .free, .closing:
             return .none
         case .lingering:
@@ -18,11 +19,11 @@ struct TimeoutPolicy {
             if queued > 0 { return .send }
             if connection.isWaiting {
                 // A stream's progress is guarded by the send timeout once it has queued output.
-                return connection.stream == nil ? .handler : .none
+                return connection.pointee.handler?.stream == nil ? .handler : .none
             }
-            if case .none = connection.body {} else { return .body }
-            if connection.spillCount > 0 { return .header }
-            return connection.phase == .serving ? .idle : .none
+            if case .none = connection.pointee.body {} else { return .body }
+            if connection.pointee.spillCount > 0 { return .header }
+            return connection.pointee.phase == .serving ? .idle : .none
         }
     }
 

@@ -126,7 +126,6 @@ public struct Request: ~Copyable {
 struct RequestParts: @unchecked Sendable {
     // @unchecked: plain pointers into memory whose lifetime the owner (the
     // worker's connection, or a `RequestStorage`) manages; never mutated.
-    var method: HTTPRequest.Method
     var base: UnsafeRawPointer
     var head: RequestHead
     var hasQueryMark: Bool
@@ -136,6 +135,17 @@ struct RequestParts: @unchecked Sendable {
     var parameterNames: [String]
     var body: UnsafeRawBufferPointer
     var socket: Int32
+    /// The request's `x-request-id` (when request ids are on): its bytes up
+    /// to a CR, valid as long as `base`. One pointer, not a buffer: every
+    /// byte here is carried through an async handler's frames.
+    var requestID: UnsafeRawPointer?
+    /// The worker serving it, for ``Request/logger``. Unowned: a worker's
+    /// runtime outlives its handlers' tasks and offloaded jobs (which hold it).
+    unowned(unsafe) var runtime: WorkerRuntime?
+
+    /// The method (derived, not stored: the parts travel through async
+    /// handlers' frames, where every byte counts toward their allocations).
+    var method: HTTPRequest.Method { head.method.httpMethod }
 
     func bytes(_ span: ByteSpan) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + span.start, count: Int(span.count))

@@ -22,7 +22,9 @@ final class RequestStorage: Sendable {
         let parametersBytes = source.parameters.count * MemoryLayout<ByteSpan>.stride
         let alignment = MemoryLayout<HeaderField>.alignment
         let headEnd = (headLength + alignment - 1) & ~(alignment - 1)
-        let total = headEnd + fieldsBytes + parametersBytes + source.body.count
+        let id = source.requestIDBytes
+        let idBytes = id.map { $0.count + 1 } ?? 0
+        let total = headEnd + fieldsBytes + parametersBytes + source.body.count + idBytes
         memory = .allocate(byteCount: max(total, 1), alignment: 16)
 
         memory.copyMemory(from: source.base, byteCount: headLength)
@@ -43,6 +45,13 @@ final class RequestStorage: Sendable {
         parts.parameters = UnsafeBufferPointer(parameters)
         parts.body = UnsafeRawBufferPointer(start: body, count: source.body.count)
         parts.socket = -1
+        if let id, !id.isEmpty {
+            // The worker reuses its id lines: the handler gets its own copy, CR included.
+            let copy = body + source.body.count
+            copy.copyMemory(from: id.baseAddress!, byteCount: id.count)
+            copy.storeBytes(of: 0x0D, toByteOffset: id.count, as: UInt8.self)
+            parts.requestID = UnsafeRawPointer(copy)
+        }
         self.parts = parts
         self.remoteAddress = remoteAddress
     }

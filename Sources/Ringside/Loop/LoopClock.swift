@@ -56,6 +56,9 @@ struct LoopClock {
         return min(untilMonotonic, untilWall)
     }
 
+    /// The turn's monotonic reading in nanoseconds (request durations are measured on it).
+    var monotonicNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) }
+
     private var wallNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) + wallOffset }
 
     private static func nanoseconds(_ time: timespec) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }

@@ -23,12 +23,15 @@ final class WorkerContext: Sendable {
     /// Whether the server is ready (its readiness check's answer).
     let readiness: Readiness
     let logger: Logger
+    /// This worker's metrics (nil when off) and the access log's descriptor (-1: none).
+    let metrics: WorkerMetrics?
+    let accessLog: Int32
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
-        pool: OffloadPool?, readiness: Readiness, logger: Logger
+        pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1
     ) {
         self.index = index
         self.configuration = configuration
@@ -38,6 +41,8 @@ final class WorkerContext: Sendable {
         self.pool = pool
         self.readiness = readiness
         self.logger = logger
+        self.metrics = metrics
+        self.accessLog = accessLog
     }
 
     var currentStatus: Status { Status(rawValue: status.load(ordering: .acquiring))! }

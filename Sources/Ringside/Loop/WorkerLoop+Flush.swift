@@ -17,7 +17,7 @@ extension WorkerLoop where B: ~Copyable {
     /// core decides the connection needs: reading or not, a half-close, or
     /// its close.
     private mutating func flush(_ slot: Int) {
-        guard core.connections[slot].pointee.isOpen else { return }
+        guard core.connections[slot].isOpen else { return }
         let socket = core.connections.socket(slot)
         sending: while core.hasOutput(slot) && !backend.isSending(slot) {
             switch backend.send(socket, core.queues.message(slot)) {

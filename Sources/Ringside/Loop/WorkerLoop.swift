@@ -37,7 +37,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         let configuration = context.configuration
         clients = ClientConnections(
             base: configuration.maxConnectionsPerWorker, capacity: configuration.maxOutboundConnectionsPerWorker,
-            serverAddress: UpstreamAddress(listener: context.listener))
+            serverAddress: UpstreamAddress(listener: context.listener), metrics: context.metrics?.writer())
         let runtime = WorkerRuntime(
             pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger,
             clients: clients)
@@ -45,7 +45,10 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             configuration: configuration, listener: context.listener, signal: context.signal,
             slotCapacity: configuration.maxConnectionsPerWorker + configuration.maxOutboundConnectionsPerWorker,
             logger: context.logger))
-        core = HTTPCore(configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness)
+        runtime.metrics = context.metrics?.writer()
+        core = HTTPCore(
+            configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness,
+            observer: RequestObserver(context: context))
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
         signal = context.signal
@@ -59,16 +62,20 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             updateAccepting()
             if stopping && ((core.connections.openCount == 0 && !backend.isAccepting) || drainTicksLeft < 0) { break }
             guard backend.wait(timeoutNanoseconds: waitTimeout()) else { break }
+            // The turn's one clock read, right after the wait: request durations start from it;
+            // dates and timeouts are looked at once the turn's events are handled.
+            let ticks = clock.advance()
+            core.observer.beginTurn(clock.monotonicNanoseconds)
             while let event = backend.nextEvent() {
                 handle(event)
             }
-            let ticks = clock.advance()
             if ticks.date { core.refreshDate(wallSeconds: clock.wallSecond) }
             if ticks.timeouts { tick() }
             clients.fireTimers()
             core.runTasks(into: &taskEvents)
             flushDirty()
             flushClients()
+            core.observer.endTurn()
         }
         backend.finish()
         clients.shutdown()  // calls still waiting fail, so their handlers finish below

@@ -35,6 +35,7 @@ struct PrebuiltResponses: ~Copyable {
         var offset: Int
         var headLength: Int
         var length: Int
+        var status: Int
     }
 
     /// Responses the server itself sends, first in the buffer, in `ID` order.
@@ -84,6 +85,7 @@ struct PrebuiltResponses: ~Copyable {
         var bytes: [UInt8]
         var headLength: Int
         var dateOffset: Int?
+        var status: Int
     }
 
     /// Lays out `responses` (each in three variants); response *i* is then `bytes(i, ...)`.
@@ -105,7 +107,7 @@ struct PrebuiltResponses: ~Copyable {
                 }
                 let headLength = bytes.count
                 if !ResponseHeadEncoder.isBodiless(response.status.code) { bytes += response.body }
-                encoded.append(Encoded(bytes: bytes, headLength: headLength, dateOffset: dateOffset))
+                encoded.append(Encoded(bytes: bytes, headLength: headLength, dateOffset: dateOffset, status: response.status.code))
             }
         }
 
@@ -117,7 +119,8 @@ struct PrebuiltResponses: ~Copyable {
         var dateCount = 0
         for (index, response) in encoded.enumerated() {
             response.bytes.withUnsafeBytes { (storage + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            entries[index] = Entry(offset: offset, headLength: response.headLength, length: response.bytes.count)
+            entries[index] = Entry(
+                offset: offset, headLength: response.headLength, length: response.bytes.count, status: response.status)
             if let date = response.dateOffset {
                 dateOffsets[dateCount] = offset + date
                 dateCount += 1
@@ -145,6 +148,16 @@ struct PrebuiltResponses: ~Copyable {
         let entry = entries[response * PrebuiltResponses.variantCount + variant.rawValue]
         return UnsafeRawBufferPointer(start: storage + entry.offset, count: headOnly ? entry.headLength : entry.length)
     }
+
+    /// The length of `response`'s head, its final empty line included.
+    @inline(__always)
+    func headLength(_ response: Int, _ variant: Variant) -> Int {
+        entries[response * PrebuiltResponses.variantCount + variant.rawValue].headLength
+    }
+
+    /// The status code of `response`.
+    @inline(__always)
+    func status(_ response: Int) -> Int { entries[response * PrebuiltResponses.variantCount].status }
 
     /// The current date as sent (29 bytes), for responses encoded per request.
     var date: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: dateBytes, count: HTTPDate.length) }

@@ -34,20 +34,23 @@ public final class Server: Service, Sendable {
         case engineUnavailable(String)
         /// A worker could not set up its event loop.
         case workerFailed(String)
+        /// The metrics endpoint or the access log could not be set up; the text says why.
+        case observability(String)
 
         /// One line for the operator.
         public var description: String {
             switch self {
             case .engineUnavailable(let reason): reason
             case .workerFailed(let reason): "worker failed to start: \(reason)"
+            case .observability(let reason): reason
             }
         }
     }
 
     /// The configuration as given; ``engine`` says which engine `.auto` chose.
     public let configuration: ServerConfiguration
-    private let router: Router
-    private let logger: Logger
+    let router: Router
+    let logger: Logger
     private let readiness = Readiness()
     private let onListening: (@Sendable (Int) -> Void)?
     private let state = Mutex(State())
@@ -63,6 +66,8 @@ public final class Server: Service, Sendable {
         var shuttingDown = false
         var stopped = false
         var waiters: [CheckedContinuation<Void, Never>] = []
+        /// `/metrics` on its own port, the access log (see `Server+Observability.swift`).
+        var observability = Observability()
     }
 
     /// A server for `router`'s routes; nothing happens until ``start()`` or `run`.
@@ -83,6 +88,10 @@ public final class Server: Service, Sendable {
     /// The engine the workers run, known once ``start()`` returned (the configured one before).
     public var engine: ServerConfiguration.Engine { state.withLock { $0.engine } ?? configuration.engine }
 
+    /// The port `/metrics` is served on when it has one of its own
+    /// (``ServerConfiguration/Metrics/adminPort``), known once ``start()`` returned.
+    public var adminPort: Int? { state.withLock { $0.observability.adminPort } }
+
     /// Whether the readiness check answers 200. False from the moment shutdown begins.
     public var isReady: Bool { readiness.isReady }
 
@@ -102,6 +111,7 @@ public final class Server: Service, Sendable {
             count: configuration.workers, backlog: configuration.backlog)
         var pool: OffloadPool?
         var workers: [Worker] = []
+        var observability = Observability(router: router)
         defer {
             state.withLock {
                 precondition(!$0.started, "server already started")
@@ -110,6 +120,7 @@ public final class Server: Service, Sendable {
                 $0.listeners = bound.fds
                 $0.pool = pool
                 $0.workers = workers
+                $0.observability = observability
             }
         }
         if configuration.offloadThreads > 0 {
@@ -120,10 +131,13 @@ public final class Server: Service, Sendable {
         }
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
+        try startObservability(&observability, engine: engine, pool: pool)
         for (index, listener) in bound.fds.enumerated() {
             let context = WorkerContext(
-                index: index, configuration: workerConfiguration, router: router,
-                listener: listener, signal: try WorkerSignal(), pool: pool, readiness: readiness, logger: logger)
+                index: index, configuration: workerConfiguration, router: observability.router,
+                listener: listener, signal: try WorkerSignal(), pool: pool, readiness: readiness, logger: logger,
+                metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
+                accessLog: observability.accessLogFD)
             workers.append(try Worker.start(context))
         }
         // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.
@@ -173,16 +187,18 @@ public final class Server: Service, Sendable {
     /// workers, finishes the offload pool's queued jobs and closes the listeners.
     public func stop() {
         readiness.set(false)
-        let (workers, pool, listeners) = state.withLock { state in
+        let (workers, pool, listeners, observability) = state.withLock { state in
             defer {
                 state.workers = []
                 state.pool = nil
                 state.listeners = []
+                state.observability = Observability()
             }
-            return (state.workers, state.pool, state.listeners)
+            return (state.workers, state.pool, state.listeners, state.observability)
         }
         for worker in workers { worker.signal() }  // all drain at once
         for worker in workers { worker.join() }
+        observability.stop()
         pool?.stop()
         listeners.forEach { _ = close($0) }
         let waiters = state.withLock { state in

@@ -69,6 +69,15 @@ public struct ServerConfiguration: Sendable {
     /// also bounded by its own ``HTTPClient/Configuration/maxConnections``);
     /// a call finding none free fails with ``HTTPClientError/poolExhausted``.
     public var maxOutboundConnectionsPerWorker: Int
+    /// The Prometheus endpoint and the built-in per-request metrics.
+    public var metrics: Metrics
+    /// The access log; nil (the default) writes none.
+    public var accessLog: AccessLog?
+    /// Answer every request with `x-request-id`: the request's own when it
+    /// sent a valid one (up to 48 characters of `A-Z a-z 0-9 - _ . : + / = @`),
+    /// else one the worker makes (24 hex digits). Handlers read it as
+    /// ``Request/requestID``; it is in ``Request/logger``'s metadata and the access log.
+    public var requestIDs: Bool
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(
@@ -93,7 +102,10 @@ public struct ServerConfiguration: Sendable {
         shutdownDelay: Int = 0,
         livenessPath: String? = "/healthz",
         readinessPath: String? = "/readyz",
-        maxOutboundConnectionsPerWorker: Int = 256
+        maxOutboundConnectionsPerWorker: Int = 256,
+        metrics: Metrics = Metrics(),
+        accessLog: AccessLog? = nil,
+        requestIDs: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -117,6 +129,9 @@ public struct ServerConfiguration: Sendable {
         self.livenessPath = livenessPath
         self.readinessPath = readinessPath
         self.maxOutboundConnectionsPerWorker = maxOutboundConnectionsPerWorker
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.requestIDs = requestIDs
     }
 
     /// How long a connection may take, in seconds; each fires between N and N+1 s.

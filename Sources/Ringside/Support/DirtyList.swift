@@ -2,7 +2,9 @@
 /// slot, beside the state a change touches anyway, so marking a slot costs
 /// no extra cache line.
 protocol DirtyListSlot {
-    var isDirty: Bool { get }
+    /// Read through the pointer: a computed property on a large slot's
+    /// `pointee` can copy the whole slot.
+    static func isDirty(_ slot: UnsafeMutablePointer<Self>) -> Bool
     mutating func setDirty(_ dirty: Bool)
     /// Changes when the slot is freed, so a flush can tell a reused slot.
     var generation: UInt32 { get }
@@ -29,7 +31,7 @@ struct DirtyList: ~Copyable {
     /// Lists `slot` unless it already is.
     @inline(__always)
     mutating func mark<Slot: DirtyListSlot>(_ slot: Int, in slots: UnsafeMutablePointer<Slot>) {
-        guard !slots[slot].isDirty else { return }
+        guard !Slot.isDirty(slots + slot) else { return }
         precondition(count < capacity, "dirty list overflow")
         slots[slot].setDirty(true)
         entries[count] = UInt32(slot)
