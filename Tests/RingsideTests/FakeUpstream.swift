@@ -30,6 +30,11 @@ final class FakeUpstream: Sendable {
     let port: UInt16
     private let listener: Int32
     private let log = Logbook()
+    /// Signalled when the accept thread has returned: only then may the
+    /// listener's descriptor be closed. Closed earlier, the number can be
+    /// reused (by another test's listener in this process) and the thread's
+    /// next `accept` would take that listener's connections.
+    private let acceptThreadDone = DispatchSemaphore(value: 0)
 
     /// `behavior` runs once per accepted connection, on a thread of its own.
     init(_ behavior: @escaping @Sendable (FakeConnection) -> Void) throws {
@@ -45,7 +50,9 @@ final class FakeUpstream: Sendable {
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
         let log = self.log
+        let done = acceptThreadDone
         Thread.detachNewThread {
+            defer { done.signal() }
             while true {
                 let connection = accept(fd, nil, nil)
                 guard connection >= 0 else {
@@ -67,7 +74,8 @@ final class FakeUpstream: Sendable {
     }
 
     deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
+        shutdown(listener, Int32(SHUT_RDWR))  // wakes the accept thread with EINVAL
+        acceptThreadDone.wait()
         close(listener)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -89,10 +90,16 @@ private func hasDefaultAction(_ signal: Int32) -> Bool {
     return current.__sigaction_handler.sa_handler == nil
 }
 
-/// GETs `path` on a new connection; the response's status line, or nil when nothing answers.
+/// GETs `path` on a new connection; the response's status line, or nil when
+/// nothing answers (the reason goes to stderr, so a failure says why).
 private func statusLine(port: Int, path: String) -> String? {
+    func failed(_ step: String) -> String? {
+        let code = errno
+        FileHandle.standardError.write(Data("statusLine(\(path)): \(step) failed, errno \(code)\n".utf8))
+        return nil
+    }
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { return failed("socket") }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 3, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -103,17 +110,18 @@ private func statusLine(port: Int, path: String) -> String? {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else { return nil }
+    guard connected == 0 else { return failed("connect") }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".utf8)
-    guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
+    guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return failed("send") }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
         let count = recv(fd, &buffer, buffer.count, 0)
+        if count < 0 && bytes.isEmpty { return failed("recv") }
         if count <= 0 { break }
         bytes += buffer[0..<count]
     }
     let text = String(decoding: bytes, as: UTF8.self)
-    guard let end = text.range(of: "\r\n") else { return nil }
+    guard let end = text.range(of: "\r\n") else { return failed("reading a status line from \(bytes.count) bytes") }
     return String(text[..<end.lowerBound])
 }
