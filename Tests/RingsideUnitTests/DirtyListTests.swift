@@ -9,6 +9,7 @@ struct DirtyListTests {
         var isDirty = false
         var generation: UInt32 = 0
         mutating func setDirty(_ dirty: Bool) { isDirty = dirty }
+        static func isDirty(_ slot: UnsafeMutablePointer<Slot>) -> Bool { slot.pointee.isDirty }
     }
 
     @Test func eachSlotOncePerTurn() {
