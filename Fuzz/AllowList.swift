@@ -285,6 +285,11 @@ let ringsideLenientByRFC: [AllowEntry] = [
     lenientByRFC(
         "transfer-coding-ows", reasons: ["Request has invalid `Transfer-Encoding`"], afterHead: true,
         rewrite: withoutTabs(in: "transfer-encoding"), reading: bothRequest),
+    // The same with `Connection: upgrade` and `Upgrade`: not seeing chunked, llhttp takes the
+    // upgrade at the end of the head, where Ringside (which upgrades nothing) reads the body.
+    rewriting(
+        "transfer-coding-ows", when: { $0.llhttp.upgrade && $0.llhttp.outcome.isAccepted },
+        rewrite: withoutTabs(in: "transfer-encoding"), reading: bothRequest),
     lenientByRFC(
         "http-minor-version", reasons: versionReasons, afterHead: false, rewrite: minorVersionOne, reading: bothRequest),
     lenientByRFC(
