@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -150,10 +151,18 @@ def run_wrk(server, url, connections, duration, client_cpu, script=None, headers
     adds server CPU µs per request and RSS."""
     argv = wrk_argv(url, connections, duration, client_cpu, script, headers, threads, wrk, extra_args)
     before = cpu_ticks(server.pid)
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    wall = time.monotonic() - started
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = cpu_ticks(server.pid)
     result = parse_wrk(output)
     result["cpu_us_per_req"] = (after - before) * 1_000_000 / CLK_TCK / max(result["requests"], 1)
+    # How busy each side's core was: which of the two was the limit.
+    result["server_core_busy"] = (after - before) / CLK_TCK / wall
+    result["client_core_busy"] = (client_after.ru_utime + client_after.ru_stime
+                                  - client_before.ru_utime - client_before.ru_stime) / wall
     result["rss_kib"] = rss_kib(server.pid)
     result["raw"] = output
     return result
