@@ -72,6 +72,7 @@ class PinnedServer:
 
     def __init__(self, argv, port, cpu, ready_timeout=30):
         self.port = port
+        self.cpu = cpu
         self.process = subprocess.Popen(
             ["taskset", "-c", str(cpu)] + argv,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -145,6 +146,24 @@ def wrk_argv(url, connections, duration, client_cpu, script=None, headers=(), th
     return argv + [url]
 
 
+def core_times(cpu):
+    """(busy, total) jiffies of one CPU from /proc/stat; softirq and other
+    processes' work on it included, which per-process CPU time misses."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                fields = [int(x) for x in line.split()[1:]]
+                idle = fields[3] + fields[4]  # idle + iowait
+                total = sum(fields[:8])  # guest time is already in user
+                return total - idle, total
+    return 0, 0
+
+
+def core_busy(before, after):
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return busy / total if total else float("nan")
+
+
 def run_wrk(server, url, connections, duration, client_cpu, script=None, headers=(), threads=1, wrk="wrk",
             extra_args=()):
     """One wrk run against `server` (wrk pinned to `client_cpu`, a taskset CPU list);
@@ -152,9 +171,12 @@ def run_wrk(server, url, connections, duration, client_cpu, script=None, headers
     argv = wrk_argv(url, connections, duration, client_cpu, script, headers, threads, wrk, extra_args)
     before = cpu_ticks(server.pid)
     client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cores = [int(c) for c in (getattr(server, "cpu", None), client_cpu) if str(c).isdigit()]
+    cores_before = {c: core_times(c) for c in cores}
     started = time.monotonic()
     output = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     wall = time.monotonic() - started
+    cores_after = {c: core_times(c) for c in cores}
     client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = cpu_ticks(server.pid)
     result = parse_wrk(output)
@@ -163,6 +185,8 @@ def run_wrk(server, url, connections, duration, client_cpu, script=None, headers
     result["server_core_busy"] = (after - before) / CLK_TCK / wall
     result["client_core_busy"] = (client_after.ru_utime + client_after.ru_stime
                                   - client_before.ru_utime - client_before.ru_stime) / wall
+    # Each core as a whole (/proc/stat): ksoftirqd and other work on it included.
+    result["cores_busy"] = {str(c): core_busy(cores_before[c], cores_after[c]) for c in cores}
     result["rss_kib"] = rss_kib(server.pid)
     result["raw"] = output
     return result

@@ -55,16 +55,6 @@ extension Ring {
         io_uring_sqe_set_data64(sqe, userData.rawValue)
     }
 
-    /// Shuts down the write side of `fd` (`shutdown(SHUT_WR)`): queued bytes
-    /// go out, then a FIN. `skipCompletion` asks for no CQE when it succeeds.
-    @inlinable
-    public func shutdownWrite(fd: Int32, userData: UserData, skipCompletion: Bool = true) {
-        let sqe = nextSQE()
-        io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
-        if skipCompletion { sqe.pointee.flags |= UInt8(RS_IOSQE_CQE_SKIP_SUCCESS) }
-        io_uring_sqe_set_data64(sqe, userData.rawValue)
-    }
-
     /// Connects socket `fd` to `address`, which must stay valid until the CQE.
     @inlinable
     public func connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t, userData: UserData) {

@@ -2,6 +2,10 @@ import Foundation
 import Ringside
 import Testing
 
+struct TrafficError: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// `/metrics` read by a real Prometheus parser, its counts checked against the traffic sent.
 @Suite("Metrics")
 struct MetricsTests {
@@ -16,12 +20,21 @@ struct MetricsTests {
             return try RawClient(port: port)
         }
 
+        /// Exchanges so far, to say which one failed.
+        var exchanges = 0
+
         mutating func exchange(_ client: RawClient, _ request: [UInt8], bodyExpected: Bool = true) throws -> HTTPResponse {
-            try client.send(request)
-            sent += request.count
-            let response = try client.readResponse(bodyExpected: bodyExpected)
-            received += response.wireCount
-            return response
+            exchanges += 1
+            do {
+                try client.send(request)
+                sent += request.count
+                let response = try client.readResponse(bodyExpected: bodyExpected)
+                received += response.wireCount
+                return response
+            } catch {
+                let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self)
+                throw TrafficError(description: "exchange \(exchanges) (\(line)) on connection \(connections): \(error)")
+            }
         }
     }
 
@@ -29,6 +42,7 @@ struct MetricsTests {
           arguments: engines)
     func countsMatchTraffic(engine: String) throws {
         try withServer(engine: engine, workers: "2") { server in
+          do {
             var traffic = Traffic()
             // Two keep-alive connections (likely on both workers): prebuilt route.
             for _ in 0..<2 {
@@ -114,6 +128,7 @@ struct MetricsTests {
             #expect(result.types["http_server_request_duration_seconds"] == "histogram")
             #expect(result.types["ringside_connections_accepted"] == "counter")
             #expect(result.types["ringside_connections_active"] == "gauge")
+          } catch { throw TrafficError(description: "\(error)\nserver stderr:\n\(server.stderrTail)") }
         }
     }
 

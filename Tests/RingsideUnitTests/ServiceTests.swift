@@ -110,13 +110,22 @@ private func statusLine(port: Int, path: String) -> String? {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else { return failed("connect") }
+    // A signal meant for another test's thread (the test process spawns and
+    // reaps servers) interrupts these calls now and then: EINTR is retried.
+    guard connected == 0 || (errno == EINTR && waitForConnect(fd)) else { return failed("connect") }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".utf8)
-    guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return failed("send") }
+    var written = 0
+    while written < request.count {
+        let count = request[written...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return failed("send") }
+        written += count
+    }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
         let count = recv(fd, &buffer, buffer.count, 0)
+        if count < 0 && errno == EINTR { continue }
         if count < 0 && bytes.isEmpty { return failed("recv") }
         if count <= 0 { break }
         bytes += buffer[0..<count]
@@ -124,4 +133,20 @@ private func statusLine(port: Int, path: String) -> String? {
     let text = String(decoding: bytes, as: UTF8.self)
     guard let end = text.range(of: "\r\n") else { return failed("reading a status line from \(bytes.count) bytes") }
     return String(text[..<end.lowerBound])
+}
+
+/// Waits for a connect that EINTR interrupted to finish (it goes on in the
+/// kernel); whether it succeeded.
+private func waitForConnect(_ fd: Int32) -> Bool {
+    var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    while true {
+        let ready = poll(&poller, 1, 3000)
+        if ready < 0 && errno == EINTR { continue }
+        guard ready == 1 else { return false }
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
+        errno = code
+        return code == 0
+    }
 }

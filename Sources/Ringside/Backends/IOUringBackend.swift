@@ -1,3 +1,4 @@
+import CLinuxShim  // SHUT_WR
 import CLiburing
 import IOUring
 import Logging
@@ -253,8 +254,13 @@ struct IOUringBackend: Backend, ~Copyable {
         return .inFlight
     }
 
+    /// A plain `shutdown(2)`, not `IORING_OP_SHUTDOWN`: the kernel always
+    /// runs that one on an io-wq thread and looks the descriptor up only
+    /// then, so a close and an accept in between hand it the next
+    /// connection's socket, which then ends before its first answer. Only
+    /// lingering closes come here, so the system call costs nothing that counts.
     func shutdownWrite(_ socket: SocketHandle) {
-        ring.shutdownWrite(fd: socket.fd, userData: Token(kind: Kind.ignored.rawValue).userData)
+        _ = shutdown(socket.fd, Int32(SHUT_WR))
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
