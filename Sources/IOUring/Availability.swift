@@ -9,7 +9,7 @@ public enum IOUringAvailability {
     static let requiredOperations: [(opcode: io_uring_op, name: String)] = [
         (IORING_OP_ACCEPT, "accept"), (IORING_OP_RECV, "recv"), (IORING_OP_SEND, "send"),
         (IORING_OP_SENDMSG, "sendmsg"), (IORING_OP_READ, "read"), (IORING_OP_CLOSE, "close"),
-        (IORING_OP_ASYNC_CANCEL, "cancel"), (IORING_OP_SHUTDOWN, "shutdown"), (IORING_OP_CONNECT, "connect"),
+        (IORING_OP_ASYNC_CANCEL, "cancel"), (IORING_OP_CONNECT, "connect"),
     ]
 
     /// Multishot recv and `SINGLE_ISSUER` arrived in Linux 6.0.

@@ -264,7 +264,8 @@ private let spawnLock = Mutex(())
 
 /// Runs `body` against a fresh server, then stops it with SIGTERM and checks
 /// that it shut down cleanly (exit status 0) and printed exactly one
-/// Listening line. The server is stopped even when `body` throws.
+/// Listening line. The server is stopped even when `body` throws; what it
+/// throws comes back with the server's stderr.
 func withServer<R>(
     engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
     environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation,
@@ -283,7 +284,19 @@ func withServer<R>(
             lines == 1, "server printed \(lines) `Listening on` lines, expected exactly one:\n\(server.stdout)",
             sourceLocation: sourceLocation)
     }
-    return try body(server)
+    do {
+        return try body(server)
+    } catch {
+        // Whatever went wrong, the server's own account of it goes with the failure.
+        throw ServerTestFailure(underlying: error, stderrTail: server.stderrTail)
+    }
+}
+
+/// An error from a `withServer` body, with the server's stderr at that moment.
+struct ServerTestFailure: Error, CustomStringConvertible {
+    let underlying: any Error
+    let stderrTail: String
+    var description: String { "\(underlying)\n\(stderrTail)" }
 }
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit (process-wide; children
