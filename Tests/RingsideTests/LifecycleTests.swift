@@ -26,6 +26,21 @@ enum CommandLineVariant: String, CaseIterable, Sendable, CustomTestStringConvert
 
 @Suite("Start-up and shutdown")
 struct LifecycleTests {
+    @Test("a server that hangs on stop is reported thread by thread (the harness's own check)")
+    func threadReportNamesEachThread() throws {
+        try withServer(engine: "epoll") { server in
+            let report = ServerProcess.threadReport(server.pid)
+            let lines = report.split(separator: "\n").dropFirst()
+            #expect(lines.count >= 2, "main thread and a worker at least:\n\(report)")
+            // The idle worker sleeps in epoll_wait, and the report says so (where the kernel shows
+            // wait channels at all: some hide them as "0").
+            if lines.contains(where: { !$0.hasSuffix(" 0") && !$0.hasSuffix(" ?") }) {
+                #expect(lines.contains { $0.hasSuffix("do_epoll_wait") }, "\(report)")
+            }
+            #expect(lines.contains { $0.hasPrefix("\(server.pid) ") }, "the main thread's id is the pid:\n\(report)")
+        }
+    }
+
     @Test(
         "SIGTERM or SIGINT with idle connections open: exit status 0",
         arguments: engines, StopSignal.allCases

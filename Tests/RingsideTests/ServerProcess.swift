@@ -151,11 +151,13 @@ final class ServerProcess {
             kill(process.processIdentifier, signal)
         }
         if !Self.wait(for: process, seconds: Self.stopTimeout) {
+            // Before the kill: what each thread was doing (a hang in a wait, a lock or a spin).
+            let threads = Self.threadReport(process.processIdentifier)
             kill(process.processIdentifier, SIGKILL)
             _ = Self.wait(for: process, seconds: Self.stopTimeout)
             if signal != SIGKILL {
                 Issue.record(
-                    "server did not exit within \(Self.stopTimeout) s of signal \(signal); SIGKILLed\n\(stderrTail)",
+                    "server did not exit within \(Self.stopTimeout) s of signal \(signal); SIGKILLed\n\(threads)\n\(stderrTail)",
                     sourceLocation: sourceLocation)
             }
             finished = .killedAfterTimeout
@@ -169,6 +171,27 @@ final class ServerProcess {
     }
 
     // MARK: Helpers
+
+    /// One line per thread of `pid`: name, state, CPU ticks, and where the kernel has it waiting
+    /// (`wchan`: `do_epoll_wait`, `futex_do_wait`, ...), read from /proc before the process goes.
+    static func threadReport(_ pid: Int32) -> String {
+        let directory = "/proc/\(pid)/task"
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return "(no /proc/\(pid))" }
+        var lines = ["--- server threads: tid name state utime+stime wchan ---"]
+        for tid in tasks.sorted(by: { (Int($0) ?? 0) < (Int($1) ?? 0) }) {
+            let stat = readProcFile("\(directory)/\(tid)/stat") ?? ""
+            // `pid (name) state ...`: the name may hold spaces, so split after its closing parenthesis.
+            let name = stat.firstIndex(of: "(").flatMap { open in
+                stat.lastIndex(of: ")").map { String(stat[stat.index(after: open)..<$0]) }
+            } ?? "?"
+            let rest = stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)...].split(separator: " ") } ?? []
+            let state = rest.first.map(String.init) ?? "?"
+            let ticks = rest.count > 12 ? (Int(rest[11]) ?? 0) + (Int(rest[12]) ?? 0) : 0
+            let wchan = readProcFile("\(directory)/\(tid)/wchan") ?? "?"
+            lines.append("\(tid) \(name) \(state) \(ticks) \(wchan)")
+        }
+        return lines.joined(separator: "\n")
+    }
 
     private func waitForListeningLine() throws -> UInt16 {
         let deadline = Date().addingTimeInterval(Self.startupTimeout)
