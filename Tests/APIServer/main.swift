@@ -54,6 +54,11 @@ var router = Router()
 let hello = router.prebuild(StaticResponse(contentType: "text/plain", body: "prebuilt from a handler"))
 
 router.get("/static", StaticResponse(body: "static"))
+// A prebuilt answer sent after `ms` milliseconds from the worker's timers (no task).
+let late = router.prebuild(StaticResponse(contentType: "text/plain", body: "late"))
+router.get("/later") { request in
+    Response(late, after: .milliseconds(Int(request.queryItem("ms") ?? "") ?? 100))
+}
 router.get("/users/me") { _ in Response(text: "me") }
 router.get("/users/:id") { request in
     try Response(json: User(id: try request.parameters.require("id", as: Int.self), name: "user"))

@@ -28,6 +28,8 @@ router.get("/items/:id") { request in
     request.parameters.count == 1 && request.headers.contains(.userAgent) == false ? Response(ok) : Response(status: .badRequest)
 }
 router.post("/items/:id") { request in request.bodyCount == 11 ? Response(ok) : Response(status: .badRequest) }
+// A prebuilt answer sent after a delay from the worker's timers (the heap entry, no task): none either.
+router.get("/later") { _ in Response(ok, after: .microseconds(50)) }
 // Measured, not required to be zero: what a dynamic, an async and an offloaded answer cost.
 router.get("/json/:id") { request in try Response(json: Item(id: try request.parameters.require("id"), name: "item")) }
 router.get("/async") { _ in
@@ -64,6 +66,7 @@ let head = "HEAD /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
 let missing = "GET /missing?x=1 HTTP/1.1\r\nHost: probe\r\nUser-Agent: probe\r\n\r\n"
 let handler = "GET /items/42?x=1 HTTP/1.1\r\nHost: probe\r\n\r\n"
 let handlerPost = "POST /items/42 HTTP/1.1\r\nHost: probe\r\nContent-Length: 11\r\n\r\nhello world"
+let later = "GET /later HTTP/1.1\r\nHost: probe\r\n\r\n"
 let json = "GET /json/42 HTTP/1.1\r\nHost: probe\r\n\r\n"
 let async = "GET /async HTTP/1.1\r\nHost: probe\r\n\r\n"
 let offloaded = "GET /offload HTTP/1.1\r\nHost: probe\r\n\r\n"
@@ -77,6 +80,8 @@ client.run(head, times: 100, pipelined: 1)
 client.run(get, times: 100, pipelined: 1, split: true)
 client.run(handler, times: 1000, pipelined: 1)
 client.run(handlerPost, times: 1000, pipelined: 1)
+client.run(later, times: 1000, pipelined: 1)
+client.run(later, times: 1000, pipelined: 16)
 client.run(json, times: 1000, pipelined: 1)
 client.run(async, times: 1000, pipelined: 1)
 client.run(offloaded, times: 1000, pipelined: 1)
@@ -104,6 +109,8 @@ measure("split", get, times: 1_000, pipelined: 1, split: true)
 measure("handler", handler, times: 10_000, pipelined: 1)
 measure("handlerpost", handlerPost, times: 10_000, pipelined: 1)
 measure("handlerpipelined", handler, times: 10_000, pipelined: 16)
+measure("later", later, times: 5_000, pipelined: 1)
+measure("laterpipelined", later, times: 5_000, pipelined: 16)
 // Reported per request; the test bounds them.
 measure("json", json, times: 5_000, pipelined: 1)
 measure("async", async, times: 5_000, pipelined: 1)

@@ -46,10 +46,12 @@ struct AllocationTests {
                 scenarios[name] = (requests, allocations)
             }
         }
-        // Prebuilt routes, and sync handlers answering with a prebuilt response: none at all.
+        // Prebuilt routes, and sync handlers answering with a prebuilt response (at once or
+        // after a delay, `later`): none at all.
         // Metrics are on in every scenario; `ids-*` add request ids and an access log.
         let zero: Set = [
             "keepalive", "pipelined16", "notfound", "head", "split", "handler", "handlerpost", "handlerpipelined",
+            "later", "laterpipelined",
             "ids-keepalive", "ids-pipelined16", "ids-notfound", "ids-head", "ids-handler", "ids-handlerpipelined",
         ]
         // Dynamic answers allocate by nature; bounded per request so a regression shows

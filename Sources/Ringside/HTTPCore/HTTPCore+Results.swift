@@ -42,8 +42,8 @@ extension HTTPCore {
         return connection.isOpen && connection.pointee.generation == generation
     }
 
-    /// A waiting connection's handler answered.
-    private mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {
+    /// A waiting connection's handler answered (or its delayed answer is due).
+    mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {
         guard isCurrent(slot, generation) else { return }  // the connection closed meanwhile
         let connection = connections[slot]
         guard connection.isWaiting else { return }
@@ -86,6 +86,11 @@ extension HTTPCore {
             text.withUTF8 { encode(slot, response.status, response.headerFields, UnsafeRawBufferPointer($0), framing) }
         case .stream(let write):
             startStream(slot, response.status, response.headerFields, write, framing)
+            return
+        case .later(let prebuilt, let delay):
+            let due = Response(status: response.status, headerFields: response.headerFields, body: .prebuilt(prebuilt))
+            guard delay > .zero else { return respond(slot, due, framing) }
+            answerLater(slot, due, after: delay, framing)
             return
         }
         if framing.variant == .close { connections[slot].pointee.finishAfterFlush() }

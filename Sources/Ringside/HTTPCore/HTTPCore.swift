@@ -46,6 +46,10 @@ struct HTTPCore: ~Copyable {
     var draining = false
     /// Metrics, access log, request ids (`HTTPCore+Observe.swift`).
     var observer: RequestObserver
+    /// Delayed prebuilt answers, by deadline (`HTTPCore+Later.swift`).
+    var laterAnswers = LaterAnswers()
+    /// The few delayed answers that are not plain laid-out ones, by slot.
+    var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
     init(
         configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,

@@ -15,6 +15,8 @@ public struct Response: Sendable {
         case bytes([UInt8])
         case text(String)
         case prebuilt(StaticResponse)
+        /// Prebuilt, sent once the delay has passed.
+        case later(StaticResponse, Duration)
         case stream(@Sendable (inout ResponseBodyWriter) async throws -> Void)
     }
 
@@ -70,6 +72,23 @@ public struct Response: Sendable {
     /// The prebuilt response: its bytes as laid out by the worker (see ``Router/prebuild(_:)``).
     public init(_ response: StaticResponse) {
         self.init(status: response.status, headerFields: [:], body: .prebuilt(response))
+    }
+
+    /// The prebuilt response, sent once `delay` has passed.
+    ///
+    /// The connection waits on an entry in its worker's timer heap: no task,
+    /// no thread, no kernel timer, and nothing allocated per request, so tens
+    /// of thousands of waiting answers cost their memory and nothing else
+    /// until their deadlines. For a service that must answer late (a
+    /// simulated slow dependency, a tarpit, a rate limiter's slowdown) without
+    /// the cost of a task per request; work that really waits on something
+    /// belongs in an async handler (`Task.sleep(for:clock: .worker)` there).
+    ///
+    /// Later requests on the connection wait behind it, as behind any
+    /// handler. A delay longer than the handler timeout answers as a handler
+    /// that timed out does; a connection that closes meanwhile is skipped.
+    public init(_ response: StaticResponse, after delay: Duration) {
+        self.init(status: response.status, headerFields: [:], body: .later(response, delay))
     }
 
     /// A body produced in pieces by `write`, sent with chunked transfer coding

@@ -59,6 +59,13 @@ struct LoopClock {
     /// The turn's monotonic reading in nanoseconds (request durations are measured on it).
     var monotonicNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) }
 
+    /// The monotonic clock now, read afresh (for a wait computed after a turn's work).
+    static var currentNanoseconds: Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return nanoseconds(time)
+    }
+
     private var wallNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) + wallOffset }
 
     private static func nanoseconds(_ time: timespec) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }

@@ -12,7 +12,8 @@ import Glibc
 ///    until the next whole second (the tick) or the next worker-clock timer;
 /// 3. hand every event to the HTTP core (or the accept policy);
 /// 4. tick once a second: dates, timeouts, accept back-off, drain countdown;
-/// 5. run the worker's ready tasks (handlers, streams, offload results);
+/// 5. fire client deadlines and send delayed answers that are due, then run
+///    the worker's ready tasks (handlers, streams, offload results);
 /// 6. turn every connection the turn touched into backend operations
 ///    (`WorkerLoop+Flush.swift`).
 ///
@@ -72,6 +73,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             if ticks.date { core.refreshDate(wallSeconds: clock.wallSecond) }
             if ticks.timeouts { tick() }
             clients.fireTimers()
+            core.sendDueAnswers(now: clock.monotonicNanoseconds)
             core.runTasks(into: &taskEvents)
             flushDirty()
             flushClients()
@@ -89,14 +91,20 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     }
 
     /// How long the backend may wait: not past the next second (timeouts, and
-    /// dates that flip when the wall second does) nor the next worker-clock
-    /// sleep; not at all while tasks are ready to run.
+    /// dates that flip when the wall second does), the next worker-clock
+    /// sleep, client deadline or delayed answer; not at all while tasks are
+    /// ready to run.
     private func waitTimeout() -> Int64 {
         if core.runtime.hasWork { return 0 }
-        let untilTick = clock.nanosecondsUntilNextTick
-        let client = clients.nanosecondsUntilNextDeadline() ?? untilTick
-        guard let timer = core.runtime.nanosecondsUntilNextTimer() else { return min(untilTick, max(client, 1000)) }
-        return min(untilTick, max(min(timer, client), 1000))
+        // At least a microsecond each: a deadline just missed is met on the next turn, not by spinning.
+        func earlier(_ timeout: Int64, _ deadline: Int64?) -> Int64 {
+            guard let deadline else { return timeout }
+            return min(timeout, max(deadline, 1000))
+        }
+        var timeout = clock.nanosecondsUntilNextTick
+        timeout = earlier(timeout, clients.nanosecondsUntilNextDeadline())
+        timeout = earlier(timeout, core.runtime.nanosecondsUntilNextTimer())
+        return earlier(timeout, core.nanosecondsUntilNextAnswer(now: LoopClock.currentNanoseconds))
     }
 
     // MARK: Events, one line per kind
