@@ -21,6 +21,14 @@ extension RawClient {
     }
 }
 
+/// CPU time process `pid` has used, user and system, in clock ticks (1/100 s here).
+func cpuTicks(_ pid: Int32) throws -> Int {
+    let stat = try #require(readProcFile("/proc/\(pid)/stat"))
+    // After `pid (name) `: state is field 3, utime 14 and stime 15.
+    let fields = try #require(stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)...].split(separator: " ") })
+    return try #require(Int(fields[11])) + #require(Int(fields[12]))
+}
+
 /// The peak resident set of process `pid` (VmHWM), in KiB.
 func peakResidentKiB(_ pid: Int32) throws -> Int {
     let status = try #require(readProcFile("/proc/\(pid)/status"))

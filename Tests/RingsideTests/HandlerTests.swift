@@ -220,6 +220,25 @@ struct HandlerTests {
         }
     }
 
+    /// epoll watched a socket for writability while a send was blocked; once it could write again,
+    /// the worker went on watching it, and level-triggered epoll woke it at once on every wait.
+    @Test("A connection that once had a blocked send costs nothing once idle", arguments: engines)
+    func idleAfterABlockedSendCostsNothing(engine: String) throws {
+        try withAPIServer(engine: engine) { server in
+            let slow = try RawClient(port: server.port, timeoutSeconds: 30)
+            try slow.send(RawClient.request("GET", "/stream?chunks=256&size=65536"))
+            pause(0.3)  // 16 MB unread: past what loopback buffers, so the server's sends block
+            #expect(try slow.readResponse().body.count == 256 * 65536)
+            pause(0.2)
+            // The connection stays open and idle; the worker should sleep.
+            let before = try cpuTicks(server.pid)
+            pause(1)
+            let used = try cpuTicks(server.pid) - before
+            #expect(used < 30, "the server used \(used) of 100 ticks in a second with one idle connection")
+            #expect(try slow.exchange("GET", "/users/me").bodyText == "me")
+        }
+    }
+
     @Test(arguments: engines)
     func streamToHTTP10EndsWithClose(engine: String) throws {
         try withAPIServer(engine: engine) { server in

@@ -121,7 +121,11 @@ struct EpollBackend: Backend, ~Copyable {
             return connected(slot, SocketHandle(slot: slot, generation: token.generation, fd: slots[slot].fd))
         }
         let writable = slots[slot].blocked && (events & EPOLLOUT.rawValue != 0 || trouble)
-        if writable { slots[slot].blocked = false }
+        if writable {
+            slots[slot].blocked = false
+            // Stop watching for room: level-triggered, a writable socket would end every wait at once.
+            updateInterest(SocketHandle(slot: slot, generation: token.generation, fd: slots[slot].fd))
+        }
         if slots[slot].receiving && (events & EPOLLIN.rawValue != 0 || trouble) {
             while true {
                 let count = recv(slots[slot].fd, receiveBuffer, receiveBufferSize, 0)

@@ -66,8 +66,10 @@ extension HTTPCore {
     /// (nil without any): its deadline rounded up to a whole millisecond, so
     /// thousands of answers due a few microseconds apart go out in batches,
     /// one wake a millisecond at most, instead of one wake each.
-    func nanosecondsUntilNextAnswer(now: Int64) -> Int64? {
-        guard let next = laterAnswers.nanosecondsUntilNext(now: now) else { return nil }
+    func nanosecondsUntilNextAnswer() -> Int64? {
+        guard !laterAnswers.isEmpty else { return nil }  // no clock read on a turn without any
+        // Read afresh: the wait starts after this turn's work, not at its start.
+        guard let next = laterAnswers.nanosecondsUntilNext(now: LoopClock.currentNanoseconds) else { return nil }
         return (next + 999_999) / 1_000_000 * 1_000_000
     }
 }

@@ -104,7 +104,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         var timeout = clock.nanosecondsUntilNextTick
         timeout = earlier(timeout, clients.nanosecondsUntilNextDeadline())
         timeout = earlier(timeout, core.runtime.nanosecondsUntilNextTimer())
-        return earlier(timeout, core.nanosecondsUntilNextAnswer(now: LoopClock.currentNanoseconds))
+        return earlier(timeout, core.nanosecondsUntilNextAnswer())
     }
 
     // MARK: Events, one line per kind
