@@ -24,7 +24,7 @@ enum EnvironmentOptions {
         "max-connections", "linger-bytes", "header-timeout", "body-timeout", "idle-timeout", "send-timeout",
         "drain-timeout", "handler-timeout", "linger-timeout", "ring-entries", "log-level", "log-format",
         "access-log", "metrics-path", "admin-port", "shutdown-delay", "liveness-path", "readiness-path",
-        "ping-delay", "data-work", "offload-threads", "offload-queue", "users", "lockout-failures", "lockout-window",
+        "ping-delay", "data-work", "offload-threads", "offload-queue", "offload-nice", "users", "lockout-failures", "lockout-window",
         "lockout-capacity", "upstream", "upstream-connections", "upstream-queue", "upstream-timeout",
         "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections",
     ]

@@ -74,7 +74,7 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = observability.metrics ? RingsideMetrics.bootstrap() : nil
         let (router, notices) = makeRouter()
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, workers: workers.count, engine: engine, pinCPUs: pinCPUs,
             maxConnectionsPerWorker: limits.maxConnections, ringEntries: ringEntries,
             parserLimits: ParserLimits(
@@ -98,6 +98,7 @@ struct Serve: AsyncParsableCommand {
                 ServerConfiguration.AccessLog(path: $0, format: observability.logFormat == .json ? .json : .text)
             },
             requestIDs: observability.requestIds)
+        configuration.offloadNice = workloads.offloadNice
         let logger = Logger(label: "ringside")
         let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int

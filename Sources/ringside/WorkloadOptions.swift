@@ -15,6 +15,9 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Offloaded requests that may wait for a pool thread (503 with retry-after beyond).")
     var offloadQueue = 1024
 
+    @Option(help: "How much nicer than the workers the pool threads run (0-19): workers sharing a core with them answer first.")
+    var offloadNice = 10
+
     @Option(help: "JSON file of usernames and argon2id hashes for /v1/login (default: demo user herbert/password).")
     var users: String?
 
@@ -31,6 +34,7 @@ struct WorkloadOptions: ParsableArguments {
         guard pingDelay >= 0, dataWork >= 0 else { throw ValidationError("--ping-delay and --data-work must not be negative") }
         if let offloadThreads, offloadThreads < 1 { throw ValidationError("--offload-threads must be at least 1") }
         guard offloadQueue >= 0 else { throw ValidationError("--offload-queue must not be negative") }
+        guard (0...19).contains(offloadNice) else { throw ValidationError("--offload-nice must be 0 to 19") }
         guard lockoutFailures > 0, lockoutWindow > 0, lockoutCapacity >= 0 else {
             throw ValidationError("--lockout-failures and --lockout-window must be positive")
         }

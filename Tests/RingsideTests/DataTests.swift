@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// `GET /data`: a SHA-256 chain of `--data-work` iterations on the offload pool.
@@ -16,6 +17,32 @@ struct DataTests {
             }
             check405(try client.exchange("POST", "/data", body: ""), context: "POST /data")
             #expect(server.stderr.contains("/data: 2000 SHA-256 iterations per request"), "\(server.stderr)")
+        }
+    }
+
+    /// Pool threads run nicer than the workers (default 10 lower), so a worker sharing a core with
+    /// CPU-bound work gets the core when it has I/O; `--offload-nice 0` keeps them equal.
+    @Test(arguments: engines)
+    func poolThreadsRunNicerThanWorkers(engine: String) throws {
+        for (arguments, expected) in [([String](), 10), (["--offload-nice", "0"], 0), (["--offload-nice", "4"], 4)] {
+            try withServer(engine: engine, extraArguments: ["--offload-threads", "2"] + arguments) { server in
+                let threads = try threadNamesAndNice(server.pid)
+                let pool = threads.filter { $0.name == "rs-offload" }
+                #expect(pool.count == 2, "\(threads)")
+                #expect(pool.allSatisfy { $0.nice == expected }, "\(arguments): \(threads)")
+                #expect(threads.first { $0.name != "rs-offload" }?.nice == 0, "the rest stay at the process's: \(threads)")
+            }
+        }
+    }
+
+    /// Each thread of `pid`: its name and nice value (/proc/PID/task/TID/stat, field 19).
+    func threadNamesAndNice(_ pid: Int32) throws -> [(name: String, nice: Int)] {
+        let directory = "/proc/\(pid)/task"
+        return try FileManager.default.contentsOfDirectory(atPath: directory).sorted().map { tid in
+            let stat = try #require(readProcFile("\(directory)/\(tid)/stat"))
+            let open = try #require(stat.firstIndex(of: "(")), close = try #require(stat.lastIndex(of: ")"))
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            return (String(stat[stat.index(after: open)..<close]), try #require(Int(fields[16])))
         }
     }
 

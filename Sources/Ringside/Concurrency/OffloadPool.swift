@@ -1,3 +1,4 @@
+import CLinuxShim
 import IOUring
 import Synchronization
 #if canImport(Glibc)
@@ -20,6 +21,8 @@ final class OffloadPool: @unchecked Sendable {
     /// Jobs run and their time, for the metrics.
     let stats: OffloadStats
     private let useRings: Bool
+    /// How much nicer than the process each thread makes itself (clamped to 0...19).
+    private let nice: Int
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var jobs: [Job?]
@@ -28,12 +31,16 @@ final class OffloadPool: @unchecked Sendable {
     private var stopping = false
     private var threads: [pthread_t] = []
 
-    /// - Parameter useRings: give each thread a small io_uring, so results
-    ///   wake io_uring workers with `IORING_OP_MSG_RING`.
-    init(threads: Int, capacity: Int, useRings: Bool) {
+    /// - Parameters:
+    ///   - useRings: give each thread a small io_uring, so results wake
+    ///     io_uring workers with `IORING_OP_MSG_RING`.
+    ///   - nice: how much lower than the process's the threads' priority is
+    ///     (``ServerConfiguration/offloadNice``).
+    init(threads: Int, capacity: Int, useRings: Bool, nice: Int = 0) {
         threadCount = threads
         self.capacity = capacity
         self.useRings = useRings
+        self.nice = min(max(nice, 0), 19)
         stats = OffloadStats(threads: threads)
         jobs = Array(repeating: nil, count: capacity)
         pthread_mutex_init(&mutex, nil)
@@ -91,6 +98,10 @@ final class OffloadPool: @unchecked Sendable {
     }
 
     private func main() {
+        // Named for `top -H` and /proc; lowered so a worker sharing the core preempts the work
+        // (lowering needs no privilege; a failure leaves the thread at the workers' priority).
+        _ = rs_name_current_thread("rs-offload")
+        if nice > 0 { _ = rs_lower_current_thread_priority(Int32(nice)) }
         let thread = OffloadThread(useRing: useRings)
         let statsIndex = stats.register()
         while true {

@@ -126,7 +126,7 @@ public final class Server: Service, Sendable {
         if configuration.offloadThreads > 0 {
             pool = OffloadPool(
                 threads: configuration.offloadThreads, capacity: max(configuration.offloadQueueDepth, 1),
-                useRings: engine == .uring)
+                useRings: engine == .uring, nice: configuration.offloadNice)
             try pool!.start()
         }
         var workerConfiguration = configuration

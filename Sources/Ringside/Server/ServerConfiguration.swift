@@ -56,6 +56,11 @@ public struct ServerConfiguration: Sendable {
     public var offloadThreads: Int
     /// Offloaded jobs that may wait for a thread; beyond that, 503 with `retry-after`.
     public var offloadQueueDepth: Int
+    /// How much nicer than the process the offload threads run (0 to 19):
+    /// where a pool thread and a worker share a core, the worker gets it as
+    /// soon as it has I/O to answer, and CPU-bound work waits a little
+    /// instead of every request on the worker. 0: the same priority.
+    public var offloadNice: Int = 10
     /// Seconds between the start of a shutdown (when the readiness check
     /// starts answering 503) and the drain: time for a load balancer to stop
     /// sending new connections. 0 drains at once.
