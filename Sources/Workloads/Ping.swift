@@ -4,11 +4,11 @@ public import Ringside
 /// waits on something slow while holding many connections open.
 ///
 /// The wait is a delayed prebuilt answer (``Response/init(_:after:)``): an
-/// entry in the worker's timer heap, and no task, thread, kernel timer or
+/// entry in the worker's answer timers, and no task, thread, kernel timer or
 /// allocation per request. Ten thousand waiting requests cost ten thousand
-/// heap entries (about a hundred bytes each) and no CPU until their
-/// deadlines. A service whose wait is real work awaits it in an async
-/// handler instead (`Task.sleep(for:clock: .worker)` for a plain delay).
+/// 24-byte entries and no CPU until their deadlines. A service whose wait is
+/// real work awaits it in an async handler instead
+/// (`Task.sleep(for:clock: .worker)` for a plain delay).
 public struct Ping: Workload {
     /// How long each request waits before its answer.
     public var delay: Duration
