@@ -1,7 +1,7 @@
 /// Delayed prebuilt answers (``Response/init(_:after:)``): the connection
 /// waits as it would for a handler, on an entry in the worker's answer
 /// timers, and the loop queues the answer at its deadline. No task, no
-/// continuation, no allocation beyond the heap's growth.
+/// continuation, no allocation (the timer arrays grow to the most waiting at once).
 
 /// One waiting answer: for the connection in `slot` if still of `generation`.
 /// Plain bytes, so the heap moves entries without retains or releases.
