@@ -99,21 +99,7 @@ func stricterOnceRewritten(
     _ id: String, rewrite: @escaping @Sendable (Difference, UnsafeRawBufferPointer) -> [UInt8]?,
     reading: @escaping @Sendable (UnsafeRawBufferPointer) -> (Reading, Difference?)
 ) -> AllowEntry {
-    AllowEntry(id: id) { difference, input, rest in
-        guard !difference.ringside.outcome.isAccepted, difference.llhttp.outcome.isAccepted,
-            let rewritten = rewrite(difference, input), !rewritten.elementsEqual(input)
-        else { return false }
-        return rewritten.withUnsafeBytes { rewrittenInput in
-            let (r, remaining) = reading(rewrittenInput)
-            if traceMode {
-                printError("\(id): rewritten to \(String(decoding: rewritten.prefix(200), as: UTF8.self).debugDescription)\n"
-                    + "  Ringside \(r.outcome); \(remaining.map { "\($0)" } ?? "agree")\n")
-            }
-            guard !r.outcome.isAccepted else { return false }
-            guard let remaining else { return true }
-            return rest(remaining, rewrittenInput)
-        }
-    }
+    rewriting(id, ringsideAccepts: false, when: { $0.llhttp.outcome.isAccepted }, rewrite: rewrite, reading: reading)
 }
 
 /// Whether some chunk-size line of the body at the start of `b` (as llhttp accepted it) carries an
@@ -138,15 +124,16 @@ func lenientByRFC(
     }, rewrite: rewrite, reading: reading)
 }
 
-/// Ringside accepted, and `when` holds; `rewrite` gives the input without the construct the two
-/// read differently (nil: this entry does not apply), on which they must then agree.
+/// Ringside accepted (or, with `ringsideAccepts` false, did not), and `when` holds; `rewrite`
+/// gives the input without the construct the two read differently (nil: this entry does not
+/// apply), on which they must then agree.
 func rewriting(
-    _ id: String, when applies: @escaping @Sendable (Difference) -> Bool,
+    _ id: String, ringsideAccepts: Bool = true, when applies: @escaping @Sendable (Difference) -> Bool,
     rewrite: @escaping @Sendable (Difference, UnsafeRawBufferPointer) -> [UInt8]?,
     reading: @escaping @Sendable (UnsafeRawBufferPointer) -> (Reading, Difference?)
 ) -> AllowEntry {
     AllowEntry(id: id) { difference, input, rest in
-        guard difference.ringside.outcome.isAccepted, applies(difference),
+        guard difference.ringside.outcome.isAccepted == ringsideAccepts, applies(difference),
             let rewritten = rewrite(difference, input), !rewritten.elementsEqual(input)
         else { return false }
         return rewritten.withUnsafeBytes { rewrittenInput in
@@ -157,7 +144,7 @@ func rewriting(
             }
             // Ringside reads the rewritten request as before; llhttp now agrees, or what still
             // differs is another entry's.
-            guard r.outcome.isAccepted else { return false }
+            guard r.outcome.isAccepted == ringsideAccepts else { return false }
             guard let remaining else { return true }
             return rest(remaining, rewrittenInput)
         }
