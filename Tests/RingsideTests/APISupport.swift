@@ -23,10 +23,7 @@ extension RawClient {
 
 /// CPU time process `pid` has used, user and system, in clock ticks (1/100 s here).
 func cpuTicks(_ pid: Int32) throws -> Int {
-    let stat = try #require(readProcFile("/proc/\(pid)/stat"))
-    // After `pid (name) `: state is field 3, utime 14 and stime 15.
-    let fields = try #require(stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)...].split(separator: " ") })
-    return try #require(Int(fields[11])) + #require(Int(fields[12]))
+    try #require(ProcStat(path: "/proc/\(pid)/stat")?.cpuTicks)
 }
 
 /// The peak resident set of process `pid` (VmHWM), in KiB.

@@ -37,13 +37,7 @@ struct DataTests {
 
     /// Each thread of `pid`: its name and nice value (/proc/PID/task/TID/stat, field 19).
     func threadNamesAndNice(_ pid: Int32) throws -> [(name: String, nice: Int)] {
-        let directory = "/proc/\(pid)/task"
-        return try FileManager.default.contentsOfDirectory(atPath: directory).sorted().map { tid in
-            let stat = try #require(readProcFile("\(directory)/\(tid)/stat"))
-            let open = try #require(stat.firstIndex(of: "(")), close = try #require(stat.lastIndex(of: ")"))
-            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            return (String(stat[stat.index(after: open)..<close]), try #require(Int(fields[16])))
-        }
+        try ProcStat.threads(of: pid).map { (name: $0.stat.name, nice: try #require($0.stat.nice)) }
     }
 
     @Test(arguments: engines)

@@ -175,20 +175,12 @@ final class ServerProcess {
     /// One line per thread of `pid`: name, state, CPU ticks, and where the kernel has it waiting
     /// (`wchan`: `do_epoll_wait`, `futex_do_wait`, ...), read from /proc before the process goes.
     static func threadReport(_ pid: Int32) -> String {
-        let directory = "/proc/\(pid)/task"
-        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return "(no /proc/\(pid))" }
+        let threads = ProcStat.threads(of: pid)
+        guard !threads.isEmpty else { return "(no /proc/\(pid))" }
         var lines = ["--- server threads: tid name state utime+stime wchan ---"]
-        for tid in tasks.sorted(by: { (Int($0) ?? 0) < (Int($1) ?? 0) }) {
-            let stat = readProcFile("\(directory)/\(tid)/stat") ?? ""
-            // `pid (name) state ...`: the name may hold spaces, so split after its closing parenthesis.
-            let name = stat.firstIndex(of: "(").flatMap { open in
-                stat.lastIndex(of: ")").map { String(stat[stat.index(after: open)..<$0]) }
-            } ?? "?"
-            let rest = stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)...].split(separator: " ") } ?? []
-            let state = rest.first.map(String.init) ?? "?"
-            let ticks = rest.count > 12 ? (Int(rest[11]) ?? 0) + (Int(rest[12]) ?? 0) : 0
-            let wchan = readProcFile("\(directory)/\(tid)/wchan") ?? "?"
-            lines.append("\(tid) \(name) \(state) \(ticks) \(wchan)")
+        for (tid, stat) in threads {
+            let wchan = readProcFile("/proc/\(pid)/task/\(tid)/wchan") ?? "?"
+            lines.append("\(tid) \(stat.name) \(stat.state) \(stat.cpuTicks ?? 0) \(wchan)")
         }
         return lines.joined(separator: "\n")
     }

@@ -51,14 +51,9 @@ extension HTTPCore {
 
     /// A laid-out answer is due: `complete`'s path without building a `Response`.
     private mutating func answerDue(_ slot: Int, _ generation: UInt32, index: Int) {
-        guard isCurrent(slot, generation) else { return }  // the connection closed meanwhile
-        let connection = connections[slot]
-        guard connection.isWaiting else { return }  // timed out meanwhile
-        connection.pointee.endWaiting()
-        var framing = connection.pointee.waitingFraming
-        if draining { framing.variant = .close }
+        guard let framing = finishWaiting(slot, generation) else { return }
         queueAnswer(slot, index, framing)
-        if framing.variant == .close { connection.pointee.finishAfterFlush() }
+        if framing.variant == .close { connections[slot].pointee.finishAfterFlush() }
         resumeReading(slot)
     }
 

@@ -44,16 +44,23 @@ extension HTTPCore {
 
     /// A waiting connection's handler answered (or its delayed answer is due).
     mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {
-        guard isCurrent(slot, generation) else { return }  // the connection closed meanwhile
+        guard let framing = finishWaiting(slot, generation) else { return }
+        respond(slot, response, framing)
+        resumeReading(slot)
+    }
+
+    /// Ends `slot`'s wait for an answer and gives the answer's framing; nil
+    /// when the connection closed or stopped waiting (timed out) meanwhile.
+    mutating func finishWaiting(_ slot: Int, _ generation: UInt32) -> ResponseFraming? {
+        guard isCurrent(slot, generation) else { return nil }
         let connection = connections[slot]
-        guard connection.isWaiting else { return }
+        guard connection.isWaiting else { return nil }
         connection.pointee.endWaiting()
         connection.pointee.task = nil
         connection.pointee.offloaded = nil
         var framing = connection.pointee.waitingFraming
         if draining { framing.variant = .close }
-        respond(slot, response, framing)
-        resumeReading(slot)
+        return framing
     }
 
     /// After a response: answer the requests that waited behind it.
