@@ -50,7 +50,7 @@ struct ProbeClient {
         var have = 0
         while true {
             let count = recv(fd, buffer + have, 65536, 0)
-            guard count > 0 else { fail("connection closed while measuring") }
+            guard count > 0 else { fail(count == 0 ? "connection closed while measuring" : "recv while measuring: errno \(errno)") }
             have += count
             let bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: have))
             guard let end = (0..<max(0, have - 3)).first(where: { bytes[$0..<$0 + 4].elementsEqual([13, 10, 13, 10]) })
