@@ -33,6 +33,7 @@ class Scenario:
     script: str | None = None
     headers: tuple = ()
     idle: int = 0
+    path: str = "/v1/avatar"
 
 
 SCENARIOS = [
@@ -246,7 +247,7 @@ def measure(argv, port, scenario, server_cpu, client_cpu, duration, check=None):
             for s in sockets:
                 s.close()
         else:
-            result = run_wrk(server, f"http://127.0.0.1:{port}/v1/avatar", scenario.connections, duration,
+            result = run_wrk(server, f"http://127.0.0.1:{port}{scenario.path}", scenario.connections, duration,
                              client_cpu, scenario.script, scenario.headers)
         result["peak_rss_kib"] = rss_kib(server.pid, peak=True)
         return result
