@@ -41,7 +41,7 @@ extension HTTPClient {
             lineLength = method.rawValue.utf8.count + 1 + path.utf8.count + 11
             var size = lineLength + ClientFields.encodedSize(fields) + 2 + bodyCount
             if framed { size += 16 + 20 + 2 }
-            var buffer = OutputBuffer(capacity: size)
+            var buffer = OutputBuffer.make(capacity: size)
             buffer.append(method.rawValue)
             buffer.append(" ")
             buffer.append(path)

@@ -25,7 +25,7 @@ final class RequestStorage: Sendable {
         let id = source.requestIDBytes
         let idBytes = id.map { $0.count + 1 } ?? 0
         let total = headEnd + fieldsBytes + parametersBytes + source.body.count + idBytes
-        memory = .allocate(byteCount: max(total, 1), alignment: 16)
+        memory = .allocate(byteCount: max(total, 1), alignment: alignment)  // not 16: that takes posix_memalign
 
         memory.copyMemory(from: source.base, byteCount: headLength)
         let fields = UnsafeMutableBufferPointer(

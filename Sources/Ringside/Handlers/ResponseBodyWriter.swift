@@ -54,7 +54,7 @@ final class StreamState: @unchecked Sendable {
     func queue(chunk bytes: UnsafeRawBufferPointer) throws {
         guard !closed else { throw ResponseBodyWriter.ConnectionClosed() }
         guard !bytes.isEmpty else { return }
-        var buffer = OutputBuffer(capacity: bytes.count + 24)
+        var buffer = OutputBuffer.make(capacity: bytes.count + 24)
         if chunked {
             buffer.appendHex(bytes.count)
             buffer.append("\r\n")

@@ -18,7 +18,7 @@ enum DynamicResponseEncoder {
         var size = 160 + reason.utf8.count + serverFields.count + connection.count
         for field in fields { size += field.name.canonicalName.utf8.count + field.value.utf8.count + 4 }
         let sendsBody = !headOnly && !ResponseHeadEncoder.isBodiless(status.code)
-        var buffer = OutputBuffer(capacity: size + (sendsBody ? body.count : 0))
+        var buffer = OutputBuffer.make(capacity: size + (sendsBody ? body.count : 0))
         ResponseHeadEncoder.encode(
             into: &buffer, status: status.code, reason: reason,
             fields: fields.lazy.map { (name: $0.name.canonicalName, value: $0.value) },

@@ -2,27 +2,40 @@ import HTTP1
 
 /// Bytes a handler's response is encoded into, owned until the send completes.
 ///
-/// Two allocations per dynamic response (the object and its bytes); the
-/// connection keeps a retained reference next to the iovec that points into
-/// it and releases it once the kernel has taken the bytes.
-final class OutputBuffer: ByteSink {
-    let bytes: UnsafeMutableRawBufferPointer
-    private(set) var count = 0
-
-    init(capacity: Int) {
-        bytes = .allocate(byteCount: max(capacity, 1), alignment: 16)
+/// One allocation per dynamic response: the bytes are tail-allocated in the
+/// object (`ManagedBuffer`), which the connection retains next to the iovec
+/// that points into it and releases once the kernel has taken the bytes.
+final class OutputBuffer: ManagedBuffer<OutputBuffer.Header, UInt8>, ByteSink {
+    struct Header {
+        /// The bytes asked for (the allocation may be larger).
+        let capacity: Int
+        var count: Int
     }
 
-    deinit { bytes.deallocate() }
+    /// An empty buffer for `capacity` bytes.
+    static func make(capacity: Int) -> OutputBuffer {
+        // `create` allocates an instance of the class it is called on: this one.
+        unsafeDowncast(create(minimumCapacity: max(capacity, 1)) { _ in Header(capacity: capacity, count: 0) },
+                       to: OutputBuffer.self)
+    }
 
-    var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0..<count]) }
+    var count: Int { header.count }
+
+    /// The bytes written so far. Valid while the buffer lives: the elements
+    /// never move, and whoever sends them holds a reference (the send queue's owner).
+    var written: UnsafeRawBufferPointer {
+        withUnsafeMutablePointerToElements { UnsafeRawBufferPointer(start: $0, count: header.count) }
+    }
 
     @inline(__always)
     func append(_ source: UnsafeRawBufferPointer) {
         guard !source.isEmpty else { return }
-        precondition(count + source.count <= bytes.count, "output buffer overflow")
-        (bytes.baseAddress! + count).copyMemory(from: source.baseAddress!, byteCount: source.count)
-        count += source.count
+        let count = header.count
+        precondition(count + source.count <= header.capacity, "output buffer overflow")
+        withUnsafeMutablePointerToElements {
+            UnsafeMutableRawPointer($0 + count).copyMemory(from: source.baseAddress!, byteCount: source.count)
+        }
+        header.count = count + source.count
     }
 
     func appendHex(_ value: Int) {
