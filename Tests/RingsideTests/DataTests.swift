@@ -31,6 +31,7 @@ struct DataTests {
                 #expect(pool.count == 2, "\(threads)")
                 #expect(pool.allSatisfy { $0.nice == expected }, "\(arguments): \(threads)")
                 #expect(threads.first { $0.name != "rs-offload" }?.nice == 0, "the rest stay at the process's: \(threads)")
+                #expect(threads.filter { $0.name == "rs-worker-0" }.map(\.nice) == [0], "one worker, named: \(threads)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import CLinuxShim  // the thread's name
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -77,6 +78,8 @@ struct Worker: Sendable {
 
     private static func main(_ context: WorkerContext) {
         let configuration = context.configuration
+        // Named for top, perf and /proc (it would keep the name of the thread that spawned it).
+        _ = rs_name_current_thread("rs-worker-\(context.index)")
         if configuration.pinCPUs {
             let cpu = CPUAffinity.cpu(forWorker: context.index)
             let result = CPUAffinity.pinCurrentThread(to: cpu)
