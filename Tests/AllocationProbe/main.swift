@@ -48,7 +48,7 @@ router.get("/user") { _ in
     let response = try await upstream.execute(avatarRequest)
     return Response(headerFields: jsonFields, bytes: response.body)
 }
-// The probe runs for about ten seconds (each `/later` waits a millisecond) and
+// The probe runs for about twelve seconds (each `/later` waits a millisecond) and
 // its connections sit idle between their scenarios: no idle timeout may close them.
 let timeouts = ServerConfiguration.Timeouts(idle: 600)
 let server = Server(
