@@ -111,7 +111,7 @@ LLHTTP_INCLUDE = /usr/share/include/llhttp
 DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift \
 	Tests/HTTP1Tests/ChunkExtensionGrammar.swift $(FUZZ_DIR)/llhttp/*.o
 
-.PHONY: fuzz fuzz-build fuzz-deps
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-explore fuzz-minimize
 
 # node-llhttp, installed only when missing (as `deps` installs liburing-dev).
 fuzz-deps:
@@ -136,18 +136,56 @@ fuzz-build: fuzz-deps
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift \
 		-o $(FUZZ_DIR)/response-fuzzer
 
-# Each fuzzer for FUZZ_SECONDS, one after the other, on a scratch corpus in .build-fuzz seeded from
-# Fuzz/corpus (new entries never land in the repository; diff-X takes X's seeds and dictionary).
-# A crash, or a disagreement with llhttp that Fuzz/README.md does not allow, fails make; its input
-# is left in .build-fuzz/ (replay: .build-fuzz/diff-parser-fuzzer .build-fuzz/crash-...).
+# CI's gate, the same result on every machine (OSS-Fuzz's regression half): each fuzzer first
+# replays every committed input of its corpus (Fuzz/corpus/X, the found-* regressions among them;
+# diff-X takes X's seeds and dictionary), then mutates for FUZZ_RUNS executions from FUZZ_SEED on a
+# fresh scratch corpus (FUZZ_PLAN). A fixed seed, a fixed run count, deterministic hashing and no
+# corpus reloads (libFuzzer rereads its folder every second by default: a clock in the loop) make
+# the run repeatable: it fails only when a change breaks an input, never by the luck of a draw.
+# Each fuzzer's executions, about 20 s apiece here; FUZZ_RUNS=N sets one count for all.
+FUZZ_SEED ?= 1
+FUZZ_RUNS ?=
+FUZZ_PLAN = parser:100000 chunked:250000 diff-parser:800000 diff-chunked:800000 response:300000
+FUZZ_ENV = SWIFT_BACKTRACE=enable=no SWIFT_DETERMINISTIC_HASHING=1
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
 		seeds=$${f#diff-}; \
-		mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
-		echo "== $$f-fuzzer, $(FUZZ_SECONDS) s"; \
-		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
-			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
+		runs=$(FUZZ_RUNS); \
+		for entry in $(FUZZ_PLAN); do [ -n "$$runs" ] || [ "$${entry%%:*}" != "$$f" ] || runs=$${entry#*:}; done; \
+		echo "== $$f-fuzzer: replay of Fuzz/corpus/$$seeds ($$(ls Fuzz/corpus/$$seeds | wc -l) inputs)"; \
+		$(FUZZ_ENV) $(FUZZ_DIR)/$$f-fuzzer -runs=1 -timeout=10 Fuzz/corpus/$$seeds/* >$(FUZZ_DIR)/replay-$$f.log 2>&1 \
+			|| { cat $(FUZZ_DIR)/replay-$$f.log; exit 1; }; \
+		grep -c '^Executed ' $(FUZZ_DIR)/replay-$$f.log | sed 's/^/   replayed: /'; \
+		rm -rf $(FUZZ_DIR)/corpus-$$f; mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
+		echo "== $$f-fuzzer: $$runs runs from seed $(FUZZ_SEED)"; \
+		$(FUZZ_ENV) $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
+			-seed=$(FUZZ_SEED) -runs=$$runs -reload=0 -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
+
+# Exploration, never a gate (OSS-Fuzz's continuous half): random seeds (printed as `Seed:`), each
+# fuzzer for FUZZ_SECONDS, FUZZ_JOBS processes at once (-fork), on a corpus kept across runs in
+# .build-fuzz/explore-X. Run it before a stop that touches a parser, and now and then for hours.
+# A finding lands in .build-fuzz/findings/; explain it (a fix, or an allow-list entry with its RFC
+# reason), minimise it (make fuzz-minimize), and commit it to Fuzz/corpus/X as found-NAME.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+fuzz-explore: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/findings
+	@set -e; for f in $(FUZZERS); do \
+		seeds=$${f#diff-}; \
+		mkdir -p $(FUZZ_DIR)/explore-$$f; cp -n Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/explore-$$f/; \
+		echo "== $$f-fuzzer, $(FUZZ_SECONDS) s, $(FUZZ_JOBS) job(s)"; \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/explore-$$f -dict=Fuzz/$$seeds.dict \
+			$$( [ $(FUZZ_JOBS) -gt 1 ] && echo -fork=$(FUZZ_JOBS) -ignore_crashes=1 ) \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/findings/; \
+	done
+
+# The smallest input that still fails as FINDING does: make fuzz-minimize FUZZER=diff-parser
+# FINDING=.build-fuzz/findings/crash-... (written next to it as FINDING.min).
+fuzz-minimize: fuzz-build
+	@test -n "$(FUZZER)" -a -f "$(FINDING)" || { echo "usage: make fuzz-minimize FUZZER=name FINDING=file"; exit 2; }
+	SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$(FUZZER)-fuzzer -minimize_crash=1 -runs=20000 \
+		-exact_artifact_path=$(FINDING).min $(FINDING)
 
 # Deployment files (Dockerfile, deploy/): hadolint, kubernetes-validate and the
 # seccomp profile's structure, from a venv of their own (.venv-lint, pinned versions).

@@ -110,11 +110,20 @@ let package = Package(
             name: "APIServer",
             dependencies: ["Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
             path: "Tests/APIServer", swiftSettings: swiftSettings),
+        // A library server run by a ServiceGroup, as a service runs it (signals from its first moment).
+        .executableTarget(
+            name: "LifecycleServer",
+            dependencies: [
+                "Ringside",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/LifecycleServer", swiftSettings: swiftSettings),
         // Runs a command with io_uring_setup blocked by seccomp, as in a container.
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "Ringside"],
+            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "LifecycleServer", "Ringside"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -335,6 +335,11 @@ let persistence: [AllowEntry] = [
 
 /// Ringside refuses (or waits) where llhttp accepts, in requests only (the rewrite reads a head).
 let ringsideStricterRequests: [AllowEntry] = [
+    // A head holding obs-fold is refused whichever rule Ringside's parser trips on first: an empty
+    // `Content-Length:` before its folded ` 2`, a field value cut by the fold, and so on. RFC 9112
+    // §5.2 lets a server refuse obs-fold in a request outright, so llhttp joining the lines (and
+    // framing the body by what it joined) never counts against Ringside. Seeds: `found-obs-fold-*`.
+    stricter("obs-fold", Set(StrictnessRule.allCases)) { headHasObsFold($0) },
     // `Transfer-Encoding: chunked<HTAB>`: llhttp does not see that chunked coding, so it may find
     // another coding final, or no body and take an upgrade at the end of the head, where Ringside
     // refuses the codings or the body, or waits for the rest of the body. With the tabs as spaces
@@ -419,6 +424,25 @@ func firstEmptyLine(_ input: UnsafeRawBufferPointer) -> Int? {
         return i + 4
     }
     return nil
+}
+
+/// Whether a line of the head after the request line starts with SP or HTAB: obs-fold (RFC 9112
+/// §5.2), whatever the line before it held. The head ends at its first empty line, whichever line
+/// ending it has (the narrowest reading of where the head ends); empty lines before the request
+/// line are skipped, as both parsers skip them.
+func headHasObsFold(_ input: UnsafeRawBufferPointer) -> Bool {
+    var i = input.firstIndex { $0 != 0x0D && $0 != 0x0A } ?? input.count
+    var lineStart = false
+    while i < input.count {
+        let byte = input[i]
+        if lineStart {
+            if byte == 0x20 || byte == 0x09 { return true }
+            if byte == 0x0D || byte == 0x0A { return false }  // the empty line: the head ended
+        }
+        lineStart = byte == 0x0A
+        i += 1
+    }
+    return false
 }
 
 /// The field lines of the request line's head (up to the first empty line).

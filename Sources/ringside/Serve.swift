@@ -61,6 +61,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before anything listens: a stop signal in the first second is a graceful shutdown too.
+        EarlySignals.remember([SIGTERM, SIGINT])
         let level = observability.logLevel
         switch observability.logFormat {
         case .text:
@@ -111,9 +113,11 @@ struct Serve: AsyncParsableCommand {
         // SIGTERM and SIGINT start a graceful shutdown (see `Server`).
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         async let running: Void = group.run()
-        // Tests and scripts stop the server as soon as this line is out: only
-        // once the group's signal handling is in place.
-        SignalDisposition.waitUntilHandled([SIGTERM, SIGINT])
+        // The group's handlers replace the early ones; a signal that came before is raised again.
+        // The Listening line follows, so whoever waits for it signals the group itself.
+        for signal in EarlySignals.handOver([SIGTERM, SIGINT]) {
+            logger.info("stop signal received while starting; shutting down", metadata: ["signal": "\(signal)"])
+        }
         // Logged once serving, so a failed start stays one line.
         for (level, notice) in notices { logger.log(level: level, "\(notice)") }
         if let adminPort = server.adminPort {

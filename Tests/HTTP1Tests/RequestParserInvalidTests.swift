@@ -43,6 +43,14 @@ let invalidCases: [InvalidCase] = [
     .init("tab before colon", request("Host\t: a\r\n"), .badRequest),
     .init("obs-fold", request("Host: a\r\nX-A: b\r\n  c\r\n"), .badRequest),
     .init("whitespace before first field", request(" Host: a\r\n"), .badRequest),
+    // CI's diff-parser finding: llhttp folds ` 2` into the empty Content-Length and frames a body.
+    .init(
+        "obs-fold continuing an empty Content-Length",
+        "POST / HTTP/1.1\r\nHost: a\r\nCo: a\r\nContent-Length:\r\n 2\r\nConTransfer-Encoding: chunked\r\n\r\n\n\r",
+        .badRequest),
+    .init(
+        "obs-fold after empty lines before the request line",
+        "\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n 2\r\n\r\nab", .badRequest),
     .init("NUL in value", request("Host: a\r\nX-A: a\0b\r\n"), .badRequest),
     .init("control char in value", request("Host: a\r\nX-A: a\u{1B}b\r\n"), .badRequest),
     .init("DEL in value", request("Host: a\r\nX-A: abcdefghij\u{7F}\r\n"), .badRequest),

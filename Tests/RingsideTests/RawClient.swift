@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -281,6 +283,13 @@ final class RawClient {
         }
     }
 
+    /// Whether bytes or an end are waiting to be read now: looks without waiting or consuming.
+    func hasPendingInput() -> Bool {
+        if readIndex < count { return true }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) >= 0
+    }
+
     /// True when recv reports an orderly close (EOF) within the receive timeout.
     func isClosedByPeer() -> Bool { peerState() == .closed }
 
@@ -383,27 +392,36 @@ final class RawClient {
         return address
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read
-    /// the port the kernel chose, close.
+    /// A TCP port on 127.0.0.1 for a server that must be told its port, free when asked and
+    /// free of races: it lies below the kernel's ephemeral range (`ip_local_port_range`), so no
+    /// server binding port 0 and no client socket is handed it meanwhile, and each call in this
+    /// process takes the next one from a random start, so two tests never share it.
     static func findFreePort() throws -> UInt16 {
+        let ephemeralLow = readProcFile("/proc/sys/net/ipv4/ip_local_port_range")
+            .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
+        let range = 10_000..<max(ephemeralLow, 10_001)
+        for _ in 0..<range.count {
+            let port = range.lowerBound + nextPortOffset.add(1, ordering: .relaxed).newValue % range.count
+            if canBind(UInt16(port)) { return UInt16(port) }
+        }
+        throw RawClientError.system("no free port below \(ephemeralLow)", errno: EADDRINUSE)
+    }
+
+    private static func canBind(_ port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RawClientError.system("socket()", errno: errno) }
+        guard fd >= 0 else { return false }
         defer { Glibc.close(fd) }
-        var address = try socketAddress(host: "127.0.0.1", port: 0)
-        let bound = withUnsafePointer(to: &address) {
+        guard var address = try? socketAddress(host: "127.0.0.1", port: port) else { return false }
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound == 0 else { throw RawClientError.system("bind()", errno: errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw RawClientError.system("getsockname()", errno: errno) }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
+
+/// Where this process's next `findFreePort` looks: a random start, then one up per call.
+private let nextPortOffset = Atomic<Int>(Int.random(in: 0..<20_000))
 
 extension String {
     /// Splits on CRLF (only; a bare LF stays inside a line).

@@ -68,10 +68,14 @@ final class ServerProcess {
     ///   first argument (e.g. `NoIOUring`), or nil to run it directly.
     /// - Parameter binaryName: the executable next to the tests: `ringside`, or
     ///   `APIServer` (the handler API's test server, same command line).
+    /// - Parameter awaitListening: false returns as soon as the process runs, before its
+    ///   Listening line (the port must then be given).
     init(
         engine: String, workers: String = "1", port requestedPort: UInt16 = 0, extraArguments: [String] = [],
-        launcher: String? = nil, binaryName: String = "ringside", environment: [String: String] = [:]
+        launcher: String? = nil, binaryName: String = "ringside", environment: [String: String] = [:],
+        awaitListening: Bool = true
     ) throws {
+        precondition(awaitListening || requestedPort != 0, "without the Listening line the port must be given")
         self.engine = engine
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
         let binary = try Self.binaryPath(binaryName)
@@ -103,6 +107,10 @@ final class ServerProcess {
             throw error
         }
 
+        guard awaitListening else {
+            port = requestedPort
+            return
+        }
         do {
             port = try waitForListeningLine()
         } catch {

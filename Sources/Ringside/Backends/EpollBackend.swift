@@ -141,6 +141,12 @@ struct EpollBackend: Backend, ~Copyable {
         return trouble ? .failed(slot: slot) : nil
     }
 
+    func acceptQueued() -> Int32? {
+        // The listener is non-blocking (see init).
+        let fd = rs_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+        return fd >= 0 ? fd : nil
+    }
+
     private mutating func acceptOne() -> IOEvent? {
         guard accepting else {
             acceptsLeft = 0

@@ -1,4 +1,4 @@
-import CLinuxShim  // SHUT_WR
+import CLinuxShim  // SHUT_WR, accept4
 import CLiburing
 import IOUring
 import Logging
@@ -61,6 +61,8 @@ struct IOUringBackend: Backend, ~Copyable {
     /// A multishot accept is armed, and whether its cancel was queued.
     private var acceptArmed = false
     private var acceptCancelled = false
+    /// The listener was made non-blocking to take its backlog after the last accept.
+    private var listenerNonBlocking = false
     /// The batch of CQEs being handed out by `nextEvent`.
     private var batch = CompletionBatch(head: 0, count: 0)
     private var batchIndex: UInt32 = 0
@@ -212,6 +214,18 @@ struct IOUringBackend: Backend, ~Copyable {
         guard acceptArmed && !acceptCancelled else { return }
         acceptCancelled = true
         ring.cancel(Token(kind: Kind.accept.rawValue).userData, userData: Token(kind: Kind.ignored.rawValue).userData)
+    }
+
+    mutating func acceptQueued() -> Int32? {
+        // No accept is armed, and no other worker accepts on this listener: it can turn
+        // non-blocking for good. Sockets stay blocking, as the multishot accept makes them
+        // (io_uring would hand EAGAIN back on a non-blocking one).
+        if !listenerNonBlocking {
+            listenerNonBlocking = true
+            _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        }
+        let fd = rs_accept4(listener, Int32(SOCK_CLOEXEC.rawValue))
+        return fd >= 0 ? fd : nil
     }
 
     func discard(_ fd: Int32) {

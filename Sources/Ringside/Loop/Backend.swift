@@ -33,8 +33,11 @@ protocol Backend: ~Copyable {
     var isAccepting: Bool { get }
     mutating func startAccepting()
     mutating func stopAccepting()
-    /// Closes an accepted socket that will not be served (stopping, or no room to park it).
+    /// Closes an accepted socket that will not be served (no room to park it).
     mutating func discard(_ fd: Int32)
+    /// Once no accept is armed: one connection the kernel already completed, taken from the listen
+    /// backlog without waiting (nil when it is empty), set up as an accepted one would be.
+    mutating func acceptQueued() -> Int32?
 
     // MARK: Sockets the loop gave a slot
 

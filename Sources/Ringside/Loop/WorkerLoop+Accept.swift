@@ -18,9 +18,9 @@ extension WorkerLoop where B: ~Copyable {
     }
 
     mutating func accepted(_ fd: Int32) {
-        if stopping {
-            backend.discard(fd)
-        } else if !core.connections.isFull {
+        // Stopping too: the accept completed before the stop took effect, so a client holds a
+        // connection it was promised; it is served, its answer saying connection: close.
+        if !core.connections.isFull {
             adopt(fd)
         } else if !accept.park(fd) {
             backend.discard(fd)
@@ -49,6 +49,16 @@ extension WorkerLoop where B: ~Copyable {
         }
     }
 
+    /// Once stopping and no accept is armed: the connections the kernel completed before the stop,
+    /// still in the listen backlog, are served like the accepted ones (a client that connected
+    /// and sent its request just before SIGTERM gets its answer) instead of being reset when the
+    /// listener closes. Once only: what arrives later waits for the close.
+    mutating func acceptBacklog() {
+        guard stopping, !accept.backlogTaken, !backend.isAccepting else { return }
+        accept.backlogTaken = true
+        while !core.connections.isFull, let fd = backend.acceptQueued() { adopt(fd) }
+    }
+
     /// A slot came free: the oldest parked socket takes it.
     mutating func adoptParked() {
         guard !stopping, let fd = accept.unpark() else { return }
@@ -64,6 +74,8 @@ struct AcceptState: ~Copyable {
     var failureLogged: Int32 = 0
     /// The connection limit was logged since the last tick.
     var limitLogged = false
+    /// Stopping, the listen backlog was taken (see `acceptBacklog`).
+    var backlogTaken = false
     /// Sockets accepted after the connection limit was reached (before the
     /// stop took effect): they wait here, unread, as they would in the
     /// listen backlog, first come first served.

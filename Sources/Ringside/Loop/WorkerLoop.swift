@@ -14,7 +14,9 @@ import Glibc
 /// 4. tick once a second: dates, timeouts, accept back-off, drain countdown;
 /// 5. fire client deadlines and send delayed answers that are due, then run
 ///    the worker's ready tasks (handlers, streams, offload results);
-/// 6. turn every connection the turn touched into backend operations
+/// 6. once stopping and no longer accepting, take the listen backlog (served,
+///    not reset: `WorkerLoop+Accept.swift`);
+/// 7. turn every connection the turn touched into backend operations
 ///    (`WorkerLoop+Flush.swift`).
 ///
 /// It owns the HTTP core, the accept policy, ticks, stop and drain; the
@@ -61,7 +63,8 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
     mutating func run() {
         while true {
             updateAccepting()
-            if stopping && ((core.connections.openCount == 0 && !backend.isAccepting) || drainTicksLeft < 0) { break }
+            let drained = core.connections.openCount == 0 && !backend.isAccepting && accept.backlogTaken
+            if stopping && (drained || drainTicksLeft < 0) { break }
             guard backend.wait(timeoutNanoseconds: waitTimeout()) else { break }
             // The turn's one clock read, right after the wait: request durations start from it;
             // dates and timeouts are looked at once the turn's events are handled.
@@ -75,6 +78,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             clients.fireTimers()
             core.sendDueAnswers(now: clock.monotonicNanoseconds)
             core.runTasks(into: &taskEvents)
+            acceptBacklog()
             flushDirty()
             flushClients()
             core.observer.endTurn()
@@ -149,5 +153,6 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         drainTicksLeft = drainTimeout
         core.beginDrain()
         while let fd = accept.unpark() { backend.discard(fd) }
+        updateAccepting()  // epoll stops at once, so this turn's end takes the backlog
     }
 }
