@@ -139,9 +139,13 @@ fuzz-build: fuzz-deps
 # CI's gate, the same result on every machine (OSS-Fuzz's regression half): each fuzzer first
 # replays every committed input of its corpus (Fuzz/corpus/X, the found-* regressions among them;
 # diff-X takes X's seeds and dictionary), then mutates for FUZZ_RUNS executions from FUZZ_SEED on a
-# fresh scratch corpus (FUZZ_PLAN). A fixed seed, a fixed run count, deterministic hashing and no
-# corpus reloads (libFuzzer rereads its folder every second by default: a clock in the loop) make
-# the run repeatable: it fails only when a change breaks an input, never by the luck of a draw.
+# fresh scratch corpus (FUZZ_PLAN). The run is repeatable, so it fails only when a change breaks
+# an input, never by the luck of a draw: a fixed seed and run count, deterministic hashing, and
+# three libFuzzer inputs that are not the code's turned off (each made two runs from one seed
+# drift apart): rereading the corpus folder every second (a clock), per-input leak checks (they
+# count mallocs of every thread), and mutations from compared values (they include addresses,
+# which ASLR moves). The sanitizers, coverage and dictionaries stay; exploration keeps it all.
+FUZZ_REPEATABLE = -reload=0 -detect_leaks=0 -use_cmp=0
 # Each fuzzer's executions, about 20 s apiece here; FUZZ_RUNS=N sets one count for all.
 FUZZ_SEED ?= 1
 FUZZ_RUNS ?=
@@ -159,7 +163,7 @@ fuzz: fuzz-build
 		rm -rf $(FUZZ_DIR)/corpus-$$f; mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
 		echo "== $$f-fuzzer: $$runs runs from seed $(FUZZ_SEED)"; \
 		$(FUZZ_ENV) $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
-			-seed=$(FUZZ_SEED) -runs=$$runs -reload=0 -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
+			-seed=$(FUZZ_SEED) -runs=$$runs $(FUZZ_REPEATABLE) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
 
 # Exploration, never a gate (OSS-Fuzz's continuous half): random seeds (printed as `Seed:`), each

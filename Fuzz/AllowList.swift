@@ -416,10 +416,13 @@ struct Field {
     }
 }
 
-/// Where the bytes after the first CRLF CRLF start, if there is one.
+/// Where the bytes after the head's empty line (the first CRLF CRLF after the request line's
+/// start) begin, if there is one. Empty lines before the request line are skipped, as both parsers
+/// skip them: they are not the head's end.
 func firstEmptyLine(_ input: UnsafeRawBufferPointer) -> Int? {
-    guard input.count >= 4 else { return nil }
-    for i in 0..<(input.count - 3)
+    let start = input.firstIndex { $0 != 0x0D && $0 != 0x0A } ?? input.count
+    guard input.count >= start + 4 else { return nil }
+    for i in start..<(input.count - 3)
     where input[i] == 0x0D && input[i + 1] == 0x0A && input[i + 2] == 0x0D && input[i + 3] == 0x0A {
         return i + 4
     }

@@ -18,6 +18,13 @@ import Glibc
 /// try await group.run()
 /// ```
 ///
+/// The group traps its signals before it starts its services, so a SIGTERM
+/// from the process's first moment is a graceful shutdown; connections the
+/// kernel completed before the stop are served, not reset. Calling
+/// ``start()`` before the group runs opens a window in which a signal still
+/// has its default action (the `ringside` command closes it by remembering
+/// signals until the group takes over).
+///
 /// In a plain program, ``run(onListening:)`` blocks and handles SIGINT and
 /// SIGTERM itself.
 ///
