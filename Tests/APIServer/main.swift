@@ -169,6 +169,8 @@ router.get("/async/request-id") { request in
 }
 router.post("/request-id") { request in Response(text: "\(request.requestID ?? "none") \(request.bodyCount)") }
 addClientRoutes(to: &router)
+addGroupRoutes(to: &router)
+addGeneratorRoutes(to: &router)
 
 if CommandLine.arguments.contains("--middleware") { router.add(middleware: TagMiddleware()) }
 
@@ -179,7 +181,7 @@ var configuration = ServerConfiguration(
 if let threads = option("--offload-threads").flatMap(Int.init) { configuration.offloadThreads = threads }
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
-if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = seconds }
+if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = .seconds(seconds) }
 if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
 configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
 configuration.metrics.registry = RingsideMetrics.bootstrap()

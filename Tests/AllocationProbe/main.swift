@@ -50,7 +50,7 @@ router.get("/user") { _ in
 }
 // The probe runs for about twelve seconds (each `/later` waits a millisecond) and
 // its connections sit idle between their scenarios: no idle timeout may close them.
-let timeouts = ServerConfiguration.Timeouts(idle: 600)
+let timeouts = ServerConfiguration.Timeouts(idle: .seconds(600))
 let server = Server(
     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1, timeouts: timeouts),
     router: router)

@@ -45,6 +45,32 @@ struct ExampleTests {
         }
     }
 
+    /// The README's example is the example that runs here: each of its code lines (comments
+    /// aside) stands in `Examples/HelloRingside/main.swift`, in the same order.
+    @Test func readmeExampleIsTheTestedExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try String(contentsOf: root.appendingPathComponent("Examples/HelloRingside/main.swift"), encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "```swift\n").dropFirst().first?
+            .components(separatedBy: "```").first, "no swift block in README.md")
+        func codeLines(_ text: String) -> [String] {
+            text.split(separator: "\n").map(String.init).filter {
+                let trimmed = $0.trimmingCharacters(in: .whitespaces)
+                return !trimmed.isEmpty && !trimmed.hasPrefix("//")
+            }
+        }
+        let wanted = codeLines(block)
+        #expect(wanted.count >= 15, "the README's example is shorter than expected: \(wanted.count) lines")
+        var remaining = codeLines(example)[...]
+        for line in wanted {
+            guard let found = remaining.firstIndex(of: line) else {
+                Issue.record("README line not in Examples/HelloRingside/main.swift (in order): \(line)")
+                return
+            }
+            remaining = remaining[(found + 1)...]
+        }
+    }
+
     /// Connects once the example listens (it prints to a buffered stdout, so poll the port).
     private func connect(port: UInt16, within seconds: Double) throws -> RawClient {
         let deadline = monotonicSeconds() + seconds

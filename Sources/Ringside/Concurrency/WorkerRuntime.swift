@@ -6,8 +6,8 @@ import Glibc
 #endif
 
 /// A worker's handler machinery: its executor, its share of the offload
-/// pool, the middleware, and the queues through which handler results come
-/// back to the worker's HTTP core.
+/// pool, and the queues through which handler results come back to the
+/// worker's HTTP core (which keeps each route's middleware).
 ///
 /// Everything but `remote` and the wake flag is confined to the worker
 /// thread: tasks run there (on ``executor``) and the core runs there.
@@ -29,7 +29,6 @@ final class WorkerRuntime: @unchecked Sendable {
 
     let executor: WorkerExecutor
     let pool: OffloadPool?
-    let middleware: [any Middleware]
     let logger: Logger
     /// Wakes the worker's loop from other threads.
     let signal: WorkerSignal
@@ -44,11 +43,10 @@ final class WorkerRuntime: @unchecked Sendable {
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
-    init(pool: OffloadPool?, middleware: [any Middleware], signal: WorkerSignal, logger: Logger, clients: ClientConnections) {
+    init(pool: OffloadPool?, signal: WorkerSignal, logger: Logger, clients: ClientConnections) {
         self.signal = signal
         self.clients = clients
         self.pool = pool
-        self.middleware = middleware
         self.logger = logger
         executor = WorkerExecutor(owner: pthread_self()) { signal.wake() }
         local.value.reserveCapacity(64)
@@ -100,15 +98,16 @@ final class WorkerRuntime: @unchecked Sendable {
 
     // MARK: Running handlers
 
-    /// Runs `handler` (behind the middleware) as a task on this worker's
+    /// Runs `handler` behind `middleware` as a task on this worker's
     /// executor and posts its response for `slot`.
     /// Returns the task, which the connection cancels if it closes first.
     func startTask(
-        _ storage: RequestStorage, slot: Int, generation: UInt32, _ handler: @escaping AsyncHandler
+        _ storage: RequestStorage, slot: Int, generation: UInt32, behind middleware: [any Middleware],
+        _ handler: @escaping AsyncHandler
     ) -> Task<Void, Never> {
         Task(executorPreference: executor) {
             let response = await WorkerRuntime.$current.withValue(self) {
-                await self.respond(to: storage.request, handler)
+                await self.respond(to: storage.request, behind: middleware, handler)
             }
             self.post(.respond(slot: slot, generation: generation, response))
         }
@@ -124,8 +123,10 @@ final class WorkerRuntime: @unchecked Sendable {
         }
     }
 
-    /// The handler's response, or the one its error calls for.
-    func respond(to request: borrowing Request, _ handler: AsyncHandler) async -> Response {
+    /// The handler's response behind `middleware`, or the one an error calls for.
+    func respond(
+        to request: borrowing Request, behind middleware: [any Middleware], _ handler: AsyncHandler
+    ) async -> Response {
         do {
             return try await middleware.run(from: 0, request, handler)
         } catch {

@@ -57,19 +57,20 @@ extension HTTPCore {
         parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
         parts.runtime = runtime
         let generation = connections[slot].pointee.generation
-        let plain = runtime.middleware.isEmpty
+        let chain = middleware[route]
+        let plain = chain.isEmpty
         switch actions[route] {
         case .sync(let handler) where plain:
             respond(slot, runtime.respond(to: Request(parts: parts, storage: nil), handler), framing)
         case .sync(let handler):
             wait(slot, framing)
             connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation
+                storage(slot, parts, headLength), slot: slot, generation: generation, behind: chain
             ) { try handler($0) }
         case .async(let handler):
             wait(slot, framing)
             connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation, handler)
+                storage(slot, parts, headLength), slot: slot, generation: generation, behind: chain, handler)
         case .offload(let handler) where plain:
             let storage = storage(slot, parts, headLength)
             if runtime.offload(storage, slot: slot, generation: generation, handler) {
@@ -82,7 +83,9 @@ extension HTTPCore {
         case .offload(let handler):
             wait(slot, framing)
             let storage = storage(slot, parts, headLength)
-            connections[slot].pointee.task = runtime.startTask(storage, slot: slot, generation: generation) { _ in
+            connections[slot].pointee.task = runtime.startTask(
+                storage, slot: slot, generation: generation, behind: chain
+            ) { _ in
                 try await offload { try handler(storage.request) }
             }
         case .prebuilt:

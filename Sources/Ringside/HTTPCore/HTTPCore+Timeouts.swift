@@ -37,7 +37,7 @@ extension HTTPCore {
             connection.pointee.offloaded = nil
             connection.pointee.spillCount = 0
             fail(slot, .handlerTimedOut)
-            runtime.logger.warning("handler timed out", metadata: ["seconds": "\(timeoutPolicy.timeouts.handler)"])
+            runtime.logger.warning("handler timed out", metadata: ["timeout": "\(timeoutPolicy.timeouts.handler)"])
         case .idle, .send, .linger, .none:
             connection.pointee.abort()
         }

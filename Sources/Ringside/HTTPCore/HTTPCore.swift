@@ -27,6 +27,8 @@ struct HTTPCore: ~Copyable {
     let runtime: WorkerRuntime
     /// Per route: its action and parameter names.
     let actions: [Router.Action]
+    /// Each route's middleware chain, outermost first: the router's, then its groups'.
+    let middleware: [[any Middleware]]
     let parameterNames: [[String]]
     let limits: ParserLimits
     let maxBodyBytes: Int
@@ -70,6 +72,7 @@ struct HTTPCore: ~Copyable {
         catalog = ResponseCatalog(router: router, routes: routes, serverHeaders: configuration.serverHeaders)
         self.runtime = runtime
         actions = router.routes.map(\.action)
+        middleware = router.routes.map { router.middleware + $0.middleware }
         parameterNames = router.routes.map(\.pattern.parameterNames)
         self.limits = limits
         maxBodyBytes = configuration.maxBodyBytes

@@ -5,6 +5,18 @@
 /// body, but not more bytes of an unfinished head (a slow-drip client).
 struct TimeoutPolicy {
     let timeouts: ServerConfiguration.Timeouts
+    /// Each timeout in whole seconds (rounded up), read on every state change: the wheel's unit.
+    private let header: Int, body: Int, idle: Int, send: Int, handler: Int, linger: Int
+
+    init(timeouts: ServerConfiguration.Timeouts) {
+        self.timeouts = timeouts
+        header = timeouts.header.wholeSecondsRoundedUp
+        body = timeouts.body.wholeSecondsRoundedUp
+        idle = timeouts.idle.wholeSecondsRoundedUp
+        send = timeouts.send.wholeSecondsRoundedUp
+        handler = timeouts.handler.wholeSecondsRoundedUp
+        linger = timeouts.linger.wholeSecondsRoundedUp
+    }
 
     /// The timer `connection` needs while `queued` responses wait to be sent.
     /// (A pointer: a `Connection` passed by value is copied, retains and all.)
@@ -33,12 +45,12 @@ struct TimeoutPolicy {
     func seconds(_ timer: Connection.Timer, draining: Bool) -> Int? {
         switch timer {
         case .none: nil
-        case .idle: draining ? min(timeouts.idle, 1) : timeouts.idle
-        case .header: timeouts.header
-        case .body: timeouts.body
-        case .send: timeouts.send
-        case .handler: timeouts.handler
-        case .linger: timeouts.linger
+        case .idle: draining ? min(idle, 1) : idle
+        case .header: header
+        case .body: body
+        case .send: send
+        case .handler: handler
+        case .linger: linger
         }
     }
 }

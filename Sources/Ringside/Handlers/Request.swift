@@ -104,6 +104,9 @@ public struct Request: ~Copyable {
     }
     #endif
 
+    /// Values middleware handed to this request's handler (see ``RequestContextKey``).
+    public var context: RequestContext { RequestContext(storage: storage) }
+
     /// The peer's address, when the socket still knows it.
     public var remoteAddress: SocketAddress? {
         if let storage { return storage.remoteAddress }

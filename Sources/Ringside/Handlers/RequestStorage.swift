@@ -16,6 +16,10 @@ final class RequestStorage: Sendable {
     let remoteAddress: SocketAddress?
     /// Its connection closed: an offloaded handler still queued for it is skipped.
     private let abandoned = Atomic<Bool>(false)
+    /// What middleware handed to the handler (`RequestContext`). Middleware, the handler and an
+    /// offloaded handler after them take turns, never at once; the lock makes that safe to rely
+    /// on, and an empty dictionary allocates nothing.
+    private let context = Mutex<[ObjectIdentifier: any Sendable]>([:])
 
     init(copying source: RequestParts, headLength: Int, remoteAddress: SocketAddress?) {
         let fieldsBytes = source.fields.count * MemoryLayout<HeaderField>.stride
@@ -63,6 +67,14 @@ final class RequestStorage: Sendable {
 
     /// The connection closed (worker thread; read by an offload thread).
     func abandon() { abandoned.store(true, ordering: .releasing) }
+
+    func contextValue(_ key: ObjectIdentifier) -> (any Sendable)? {
+        context.withLock { $0[key] }
+    }
+
+    func setContextValue(_ value: (any Sendable)?, _ key: ObjectIdentifier) {
+        context.withLock { $0[key] = value }
+    }
 
     /// A request backed by this copy.
     var request: Request { Request(parts: parts, storage: self) }

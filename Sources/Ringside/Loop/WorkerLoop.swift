@@ -42,7 +42,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             base: configuration.maxConnectionsPerWorker, capacity: configuration.maxOutboundConnectionsPerWorker,
             serverAddress: UpstreamAddress(listener: context.listener), metrics: context.metrics?.writer())
         let runtime = WorkerRuntime(
-            pool: context.pool, middleware: context.router.middleware, signal: context.signal, logger: context.logger,
+            pool: context.pool, signal: context.signal, logger: context.logger,
             clients: clients)
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
@@ -56,7 +56,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         taskEvents.reserveCapacity(64)
         signal = context.signal
         logger = context.logger
-        drainTimeout = configuration.timeouts.drain
+        drainTimeout = configuration.timeouts.drain.wholeSecondsRoundedUp
     }
 
     /// Serves until the server asks the worker to stop, then drains and returns.

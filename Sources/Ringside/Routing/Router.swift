@@ -46,10 +46,16 @@ public struct Router: Sendable {
         var method: HTTPRequest.Method
         var pattern: RoutePattern
         var action: Action
+        /// Its groups' middleware, outermost first (inside the router's own).
+        var middleware: [any Middleware] = []
     }
 
     private(set) var routes: [Route] = []
     private(set) var middleware: [any Middleware] = []
+    /// The path prefix of the group being declared ("" outside any).
+    private var prefix = ""
+    /// Groups being declared, one inside the other.
+    private var groupDepth = 0
     /// Responses handlers may return, laid out by every worker at start.
     private(set) var prebuilt: [StaticResponse] = []
     /// The server's readiness check, if it installed one (see `HealthChecks`).
@@ -71,7 +77,55 @@ public struct Router: Sendable {
     /// worker's executor (middleware is `async`); without any, sync handlers
     /// are plain calls.
     public mutating func add(middleware: some Middleware) {
+        precondition(groupDepth == 0, "inside a group, give its middleware to group(_:middleware:routes:)")
         self.middleware.append(middleware)
+    }
+
+    /// Declares the routes `body` adds under a path prefix, behind middleware
+    /// of their own.
+    ///
+    /// ```swift
+    /// router.group("/api", middleware: Authentication()) { api in
+    ///     api.get("/users/:id") { request in ... }          // GET /api/users/:id
+    ///     api.group("/admin", middleware: AdminOnly()) { admin in
+    ///         admin.delete("/users/:id") { request in ... } // DELETE /api/admin/users/:id
+    ///     }
+    /// }
+    /// router.group(middleware: RateLimit()) { limited in  // no prefix: middleware for a few routes
+    ///     limited.post("/v1/login") { request in ... }
+    /// }
+    /// ```
+    ///
+    /// A path in a group is the prefix followed by the path: `""` is the prefix
+    /// itself, `"/"` the prefix and a slash. A group's middleware runs inside
+    /// the router's own (``add(middleware:)``), the outer group's before the
+    /// inner's, and handlers read what it handed them in ``Request/context``.
+    /// A handler route behind any middleware runs as a task. A prebuilt
+    /// ``StaticResponse`` route in a group with middleware is answered through
+    /// it, as a handler returning the prebuilt bytes (so authentication guards
+    /// it too); the router's own middleware still leaves prebuilt routes alone.
+    public mutating func group(
+        _ prefix: String = "", middleware: any Middleware..., routes body: (inout Router) throws -> Void
+    ) rethrows {
+        precondition(prefix.isEmpty || (prefix.hasPrefix("/") && !prefix.contains("?")),
+                     "a group's prefix starts with / and holds no query")
+        let outer = self.prefix
+        let first = routes.count
+        self.prefix = outer + (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        groupDepth += 1
+        defer {
+            self.prefix = outer
+            groupDepth -= 1
+        }
+        try body(&self)
+        guard !middleware.isEmpty else { return }
+        for index in first..<routes.count {
+            routes[index].middleware = middleware + routes[index].middleware
+            // Behind middleware (authentication, say) a prebuilt answer is a handler's: no bypass.
+            if case .prebuilt(let response) = routes[index].action {
+                routes[index].action = .sync { _ in Response(response) }
+            }
+        }
     }
 
     /// Lays `response` out in every worker so that handlers returning it send
@@ -111,6 +165,8 @@ public struct Router: Sendable {
     }
 
     private mutating func add(_ method: HTTPRequest.Method, _ path: String, _ action: Action) {
+        precondition(groupDepth > 0 || !path.isEmpty, "a route's path starts with /")
+        let path = prefix + path
         let pattern = RoutePattern(path)
         precondition(HTTP1.Method(method) != nil, "method \(method) cannot be routed")
         if let existing = routes.first(where: { $0.method == method && $0.pattern.shape == pattern.shape }) {
@@ -125,35 +181,35 @@ public struct Router: Sendable {
 extension Router {
     /// `GET` (and `HEAD`) requests for `path` get prebuilt `response`.
     public mutating func get(_ path: String, _ response: StaticResponse) { on(.get, path, response) }
-    /// `GET` (and `HEAD`) requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    /// `GET` (and `HEAD`) requests for `path` run `handler`; see `on(_:_:offload:_:)`.
     public mutating func get(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
         on(.get, path, offload: offload, handler)
     }
     /// `GET` (and `HEAD`) requests for `path` run async `handler`.
     public mutating func get(_ path: String, _ handler: @escaping AsyncHandler) { on(.get, path, handler) }
 
-    /// `POST` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    /// `POST` requests for `path` run `handler`; see `on(_:_:offload:_:)`.
     public mutating func post(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
         on(.post, path, offload: offload, handler)
     }
     /// `POST` requests for `path` run async `handler`.
     public mutating func post(_ path: String, _ handler: @escaping AsyncHandler) { on(.post, path, handler) }
 
-    /// `PUT` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    /// `PUT` requests for `path` run `handler`; see `on(_:_:offload:_:)`.
     public mutating func put(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
         on(.put, path, offload: offload, handler)
     }
     /// `PUT` requests for `path` run async `handler`.
     public mutating func put(_ path: String, _ handler: @escaping AsyncHandler) { on(.put, path, handler) }
 
-    /// `PATCH` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    /// `PATCH` requests for `path` run `handler`; see `on(_:_:offload:_:)`.
     public mutating func patch(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
         on(.patch, path, offload: offload, handler)
     }
     /// `PATCH` requests for `path` run async `handler`.
     public mutating func patch(_ path: String, _ handler: @escaping AsyncHandler) { on(.patch, path, handler) }
 
-    /// `DELETE` requests for `path` run `handler`; see ``on(_:_:offload:_:)``.
+    /// `DELETE` requests for `path` run `handler`; see `on(_:_:offload:_:)`.
     public mutating func delete(_ path: String, offload: Bool = false, _ handler: @escaping Handler) {
         on(.delete, path, offload: offload, handler)
     }

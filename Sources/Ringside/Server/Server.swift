@@ -30,10 +30,10 @@ import Glibc
 ///
 /// Shutting down (graceful shutdown, task cancellation, a signal, or
 /// ``shutDown()``): the readiness check answers 503 at once; the server keeps
-/// serving for ``ServerConfiguration/shutdownDelay`` seconds (time for a load
+/// serving for ``ServerConfiguration/shutdownDelay`` (time for a load
 /// balancer to notice), then stops accepting, answers every request in flight
 /// with `connection: close`, lets handlers finish and closes idle connections,
-/// all within ``ServerConfiguration/Timeouts/drain`` seconds.
+/// all within ``ServerConfiguration/Timeouts/drain``.
 public final class Server: Service, Sendable {
     /// Why ``start()`` could not start the server.
     public enum Failure: Error, CustomStringConvertible {
@@ -182,15 +182,18 @@ public final class Server: Service, Sendable {
         }
         guard first else { return waitUntilStopped() }
         readiness.set(false)
-        if configuration.shutdownDelay > 0 {
-            logger.info("not ready; serving on before draining", metadata: ["seconds": "\(configuration.shutdownDelay)"])
-            usleep(useconds_t(configuration.shutdownDelay) * 1_000_000)
+        if configuration.shutdownDelay > .zero {
+            logger.info("not ready; serving on before draining", metadata: ["delay": "\(configuration.shutdownDelay)"])
+            let (seconds, attoseconds) = configuration.shutdownDelay.components
+            var delay = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            var left = timespec()
+            while nanosleep(&delay, &left) != 0 && errno == EINTR { delay = left }
         }
         stop()
     }
 
     /// Stops at once, without the shutdown delay: stops accepting, drains
-    /// (at most ``ServerConfiguration/Timeouts/drain`` seconds), joins the
+    /// (at most ``ServerConfiguration/Timeouts/drain``), joins the
     /// workers, finishes the offload pool's queued jobs and closes the listeners.
     public func stop() {
         readiness.set(false)

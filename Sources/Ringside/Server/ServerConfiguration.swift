@@ -47,7 +47,7 @@ public struct ServerConfiguration: Sendable {
     /// ``Timeouts/linger`` seconds) before closing, so the client reads the
     /// answer instead of a reset.
     public var maxLingerBytes: Int
-    /// Timeouts, in whole seconds: workers check them once a second.
+    /// Timeouts: workers check them once a second (see ``Timeouts``).
     public var timeouts: Timeouts
     /// Header fields added to every response, after the route's own content-type.
     public var serverHeaders: [(name: String, value: String)]
@@ -61,10 +61,10 @@ public struct ServerConfiguration: Sendable {
     /// soon as it has I/O to answer, and CPU-bound work waits a little
     /// instead of every request on the worker. 0: the same priority.
     public var offloadNice: Int = 10
-    /// Seconds between the start of a shutdown (when the readiness check
-    /// starts answering 503) and the drain: time for a load balancer to stop
-    /// sending new connections. 0 drains at once.
-    public var shutdownDelay: Int
+    /// The time between the start of a shutdown (when the readiness check
+    /// starts answering 503) and the drain: for a load balancer to stop
+    /// sending new connections. Zero drains at once.
+    public var shutdownDelay: Duration
     /// The liveness check's path (`GET`, 200 while the process serves); nil for none.
     public var livenessPath: String?
     /// The readiness check's path (`GET`, 200 while ready, 503 once shutdown
@@ -104,7 +104,7 @@ public struct ServerConfiguration: Sendable {
         serverHeaders: [(name: String, value: String)] = [("engine", "Ringside")],
         offloadThreads: Int = ServerConfiguration.availableCPUs,
         offloadQueueDepth: Int = 1024,
-        shutdownDelay: Int = 0,
+        shutdownDelay: Duration = .zero,
         livenessPath: String? = "/healthz",
         readinessPath: String? = "/readyz",
         maxOutboundConnectionsPerWorker: Int = 256,
@@ -139,29 +139,32 @@ public struct ServerConfiguration: Sendable {
         self.requestIDs = requestIDs
     }
 
-    /// How long a connection may take, in seconds; each fires between N and N+1 s.
+    /// How long a connection may take. The workers look at their timeouts
+    /// once a second, so each is rounded up to whole seconds and fires
+    /// between that and one second later.
     public struct Timeouts: Sendable, Equatable {
         /// From the first byte of a request head until it is complete (slow-drip clients): 408, close.
-        public var header: Int
+        public var header: Duration
         /// Without progress while a request body is read: close.
-        public var body: Int
+        public var body: Duration
         /// A keep-alive connection with nothing to do, new connections included: close.
-        public var idle: Int
+        public var idle: Duration
         /// Without progress while responses are being sent: close.
-        public var send: Int
+        public var send: Duration
         /// On shutdown, for requests in flight to be answered (handlers
         /// included, so at least ``handler``) before connections are cut.
-        public var drain: Int
+        public var drain: Duration
         /// For an async or offloaded handler to answer: then 503, the handler's
         /// task is cancelled, and the connection closes after the answer.
-        public var handler: Int
+        public var handler: Duration
         /// Lingering after a closing answer (see ``ServerConfiguration/maxLingerBytes``), then close.
-        public var linger: Int
+        public var linger: Duration
 
         /// Defaults: 10 s for a head, a body or a send, 15 s idle, 30 s to drain and for a handler, 2 s to linger.
         public init(
-            header: Int = 10, body: Int = 10, idle: Int = 15, send: Int = 10, drain: Int = 30, handler: Int = 30,
-            linger: Int = 2
+            header: Duration = .seconds(10), body: Duration = .seconds(10), idle: Duration = .seconds(15),
+            send: Duration = .seconds(10), drain: Duration = .seconds(30), handler: Duration = .seconds(30),
+            linger: Duration = .seconds(2)
         ) {
             self.header = header
             self.body = body
@@ -175,4 +178,13 @@ public struct ServerConfiguration: Sendable {
 
     /// CPUs this process may run on (its affinity mask), so `taskset` is respected.
     public static var availableCPUs: Int { CPUAffinity.allowedCount }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up (none below zero): the unit of the workers' once-a-second timeouts.
+    var wholeSecondsRoundedUp: Int {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
+    }
 }
