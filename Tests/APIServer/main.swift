@@ -185,9 +185,10 @@ if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.t
 if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
 configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
 configuration.metrics.registry = RingsideMetrics.bootstrap()
-// Blocking, with its own SIGTERM/SIGINT handling (`ringside serve` runs as a service instead).
+// Its own service group, which handles SIGTERM and SIGINT (`ringside serve` starts first, then one).
 let host = configuration.host
-try Server(configuration: configuration, router: router).run { port in
+let server = Server(configuration: configuration, router: router) { port in
     print("Listening on http://\(host):\(port)")
     fflush(nil)
 }
+try await server.runService()

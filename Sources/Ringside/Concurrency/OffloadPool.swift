@@ -30,6 +30,10 @@ final class OffloadPool: @unchecked Sendable {
     private var count = 0
     private var stopping = false
     private var threads: [pthread_t] = []
+    /// Threads set up (named, niced, ring made): `start` returns once all are, so the server
+    /// says it listens with every descriptor it keeps already open.
+    private var ready = 0
+    private var readyCondition = pthread_cond_t()
 
     /// - Parameters:
     ///   - useRings: give each thread a small io_uring, so results wake
@@ -45,11 +49,13 @@ final class OffloadPool: @unchecked Sendable {
         jobs = Array(repeating: nil, count: capacity)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
+        pthread_cond_init(&readyCondition, nil)
     }
 
     deinit {
         pthread_mutex_destroy(&mutex)
         pthread_cond_destroy(&condition)
+        pthread_cond_destroy(&readyCondition)
     }
 
     func start() throws {
@@ -67,6 +73,9 @@ final class OffloadPool: @unchecked Sendable {
             }
             threads.append(thread)
         }
+        pthread_mutex_lock(&mutex)
+        while ready < threads.count { pthread_cond_wait(&readyCondition, &mutex) }
+        pthread_mutex_unlock(&mutex)
     }
 
     /// Queues `job`, or returns false when the queue is full (or stopping).
@@ -104,6 +113,10 @@ final class OffloadPool: @unchecked Sendable {
         if nice > 0 { _ = rs_lower_current_thread_priority(Int32(nice)) }
         let thread = OffloadThread(useRing: useRings)
         let statsIndex = stats.register()
+        pthread_mutex_lock(&mutex)
+        ready += 1
+        pthread_cond_broadcast(&readyCondition)
+        pthread_mutex_unlock(&mutex)
         while true {
             pthread_mutex_lock(&mutex)
             while count == 0 && !stopping { pthread_cond_wait(&condition, &mutex) }

@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+public import UnixSignals
 import IOUring
 import Synchronization
 #if canImport(Glibc)
@@ -9,12 +10,16 @@ import Glibc
 /// An HTTP/1.1 server: one worker thread per core, each with its own event
 /// loop and `SO_REUSEPORT` listener, all answering the same routes.
 ///
-/// In a service (swift-service-lifecycle), run it in a `ServiceGroup`, which
-/// turns SIGTERM into a graceful shutdown:
+/// It is a swift-service-lifecycle `Service`. In a program that runs nothing
+/// else, ``runService(gracefulShutdownSignals:)`` serves until SIGTERM or
+/// SIGINT; beside other services, put it in their `ServiceGroup`, which turns
+/// SIGTERM into a graceful shutdown:
 ///
 /// ```swift
-/// let server = Server(configuration: .init(port: 8080), router: router)
-/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// let server = Server(configuration: .init(port: 8080), router: router) { port in print("Listening on \(port)") }
+/// try await server.runService()
+/// // or, beside other services:
+/// let group = ServiceGroup(services: [server, other], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
 /// try await group.run()
 /// ```
 ///
@@ -25,10 +30,7 @@ import Glibc
 /// has its default action (the `ringside` command closes it by remembering
 /// signals until the group takes over).
 ///
-/// In a plain program, ``run(onListening:)`` blocks and handles SIGINT and
-/// SIGTERM itself.
-///
-/// Shutting down (graceful shutdown, task cancellation, a signal, or
+/// Shutting down (the group's graceful shutdown, task cancellation, or
 /// ``shutDown()``): the readiness check answers 503 at once; the server keeps
 /// serving for ``ServerConfiguration/shutdownDelay`` (time for a load
 /// balancer to notice), then stops accepting, answers every request in flight
@@ -193,9 +195,9 @@ public final class Server: Service, Sendable {
     }
 
     /// Stops at once, without the shutdown delay: stops accepting, drains
-    /// (at most ``ServerConfiguration/Timeouts/drain``), joins the
-    /// workers, finishes the offload pool's queued jobs and closes the listeners.
-    public func stop() {
+    /// (at most the drain timeout), joins the workers, finishes the offload
+    /// pool's queued jobs and closes the listeners.
+    func stop() {
         readiness.set(false)
         let (workers, pool, listeners, observability) = state.withLock { state in
             defer {
@@ -224,31 +226,14 @@ public final class Server: Service, Sendable {
         while !state.withLock({ $0.stopped }) { usleep(10_000) }
     }
 
-    /// Starts, calls `onListening` with the bound port, serves until SIGINT or
-    /// SIGTERM, then shuts down gracefully. Blocks the calling thread throughout.
-    /// Installs handlers for the two signals while it runs; in a service, use
-    /// the async ``run()`` in a `ServiceGroup` instead.
-    public func run(onListening: (Int) -> Void = { _ in }) throws {
-        // Workers and pool threads start with the stop signals blocked, so
-        // their system calls are never interrupted; the signals reach the
-        // relay's handler on whichever thread does not block them.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        var previous = sigset_t()
-        let relay = try SignalRelay(signals: [SIGINT, SIGTERM])
-        pthread_sigmask(SIG_BLOCK, &signals, &previous)
-        let port: Int
-        do {
-            defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-            port = try startOrClean()
-        }
-        self.onListening?(port)
-        onListening(port)
-        let received = relay.wait()
-        logger.info("stopping", metadata: ["signal": "\(received)"])
-        shutDown()
+    /// Serves until SIGTERM or SIGINT (or the task's cancellation), then shuts
+    /// down gracefully: the server run as the one service of a `ServiceGroup`
+    /// of its own, for a program that runs nothing else as a service. The
+    /// group traps the signals before the server starts, so a signal from the
+    /// program's first moment is a graceful shutdown too.
+    public func runService(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let group = ServiceGroup(services: [self], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
+        try await group.run()
     }
 
     /// Runs the server as a service: starts it (unless ``start()`` already
