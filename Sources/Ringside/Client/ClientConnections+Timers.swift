@@ -62,12 +62,3 @@ extension ClientConnections {
         }
     }
 }
-
-extension MonotonicClock {
-    /// CLOCK_MONOTONIC in nanoseconds.
-    static var nanoseconds: Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
-}

@@ -2,22 +2,6 @@
 import Glibc
 #endif
 
-typealias ClientContinuation = UnsafeContinuation<Result<HTTPClient.Response, HTTPClientError>, Never>
-
-/// One call of ``HTTPClient/execute(_:)``: what to send and whom to tell.
-struct ClientExchange {
-    let id: UInt64
-    let request: HTTPClient.Request
-    let continuation: ClientContinuation
-    /// Sent once more after failing on a reused connection; never twice.
-    var retried = false
-    /// While waiting in line: when it gives up (monotonic nanoseconds).
-    var deadline: Int64 = 0
-
-    /// Resumes the calling task (on the worker's next jobs pass).
-    func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) { continuation.resume(returning: result) }
-}
-
 /// One client's connections on one worker: the upstream's address, its
 /// `host` line laid out once, the idle connections most recently used last,
 /// and the calls waiting in line while every connection is busy.
@@ -53,11 +37,11 @@ struct ClientPool {
         maxHeaderCount = configuration.maxResponseHeaderCount
         maxBodyBytes = configuration.maxResponseBodyBytes
         let timeouts = configuration.timeouts
-        connectTimeout = timeouts.connect.nanoseconds
-        queueTimeout = timeouts.queue.nanoseconds
-        headTimeout = timeouts.responseHead.nanoseconds
-        bodyTimeout = timeouts.bodyProgress.nanoseconds
-        idleTimeout = timeouts.idle.nanoseconds
+        connectTimeout = timeouts.connect.clampedNanoseconds
+        queueTimeout = timeouts.queue.clampedNanoseconds
+        headTimeout = timeouts.responseHead.clampedNanoseconds
+        bodyTimeout = timeouts.bodyProgress.clampedNanoseconds
+        idleTimeout = timeouts.idle.clampedNanoseconds
         address = .allocate(capacity: 1)
         address.initialize(to: upstream.storage)
         addressLength = upstream.length
@@ -123,13 +107,4 @@ struct ClientPool {
 
     /// Takes the waiting call `id` out of the line.
     mutating func removeWaiting(id: UInt64) -> ClientExchange? { waiting.remove { $0.id == id } }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
-    }
 }

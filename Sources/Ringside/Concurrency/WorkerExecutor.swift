@@ -11,7 +11,7 @@ import Glibc
 /// preference, so nonisolated async code they call runs here too. Jobs run
 /// as the task executor's (generic isolation), not as a serial executor's:
 /// run isolated to a serial executor, every `await` into nonisolated code
-/// hopped, re-enqueuing the task for one more jobs pass (bench/RESULTS.md, stop 19).
+/// hopped, re-enqueuing the task for one more jobs pass.
 /// Jobs enqueued on the worker thread go to a plain local queue; jobs from
 /// other threads (a continuation resumed elsewhere, a `Task.sleep` timer) go
 /// to a locked queue and wake the worker.

@@ -130,7 +130,7 @@ extension Connection {
         phase = .free
         flags = Flags(rawValue: 0)
         fd = -1
-        generation = (generation &+ 1) & 0xFF_FFFF
+        generation = (generation &+ 1) & Token.generationMask
     }
 
     /// Read no new request: answer what is queued or being produced, then

@@ -64,18 +64,7 @@ extension HTTPCore {
     func nanosecondsUntilNextAnswer() -> Int64? {
         guard !laterAnswers.isEmpty else { return nil }  // no clock read on a turn without any
         // Read afresh: the wait starts after this turn's work, not at its start.
-        guard let next = laterAnswers.nanosecondsUntilNext(now: LoopClock.currentNanoseconds) else { return nil }
+        guard let next = laterAnswers.nanosecondsUntilNext(now: MonotonicClock.nanoseconds) else { return nil }
         return (next + 999_999) / 1_000_000 * 1_000_000
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, negative ones as 0, huge ones as `Int64.max`.
-    var clampedNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflow || carry ? .max : total
     }
 }

@@ -7,8 +7,8 @@ import Glibc
 /// so a timeout of N seconds fires between N and N+1 s), wall-clock seconds
 /// for `date`, flipped when the wall second does.
 ///
-/// One `clock_gettime` per turn: the wall clock is the monotonic one plus an
-/// offset, read again once a second.
+/// One monotonic reading per turn (`MonotonicClock`): the wall clock is the
+/// monotonic one plus an offset, read again once a second.
 struct LoopClock {
     private var monotonic = timespec()
     /// Realtime minus monotonic, in nanoseconds.
@@ -17,7 +17,7 @@ struct LoopClock {
     private(set) var wallSecond: Int
 
     init() {
-        clock_gettime(CLOCK_MONOTONIC, &monotonic)
+        monotonic = MonotonicClock.now()
         monotonicSecond = monotonic.tv_sec
         wallSecond = 0
         wallOffset = LoopClock.offset(from: monotonic)
@@ -34,7 +34,7 @@ struct LoopClock {
 
     /// Reads the clock for this turn.
     mutating func advance() -> Ticks {
-        clock_gettime(CLOCK_MONOTONIC, &monotonic)
+        monotonic = MonotonicClock.now()
         var ticks = Ticks()
         if monotonic.tv_sec != monotonicSecond {
             monotonicSecond = monotonic.tv_sec
@@ -57,22 +57,11 @@ struct LoopClock {
     }
 
     /// The turn's monotonic reading in nanoseconds (request durations are measured on it).
-    var monotonicNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) }
+    var monotonicNanoseconds: Int64 { monotonic.nanoseconds }
 
-    /// The monotonic clock now, read afresh (for a wait computed after a turn's work).
-    static var currentNanoseconds: Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return nanoseconds(time)
-    }
-
-    private var wallNanoseconds: Int64 { LoopClock.nanoseconds(monotonic) + wallOffset }
-
-    private static func nanoseconds(_ time: timespec) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }
+    private var wallNanoseconds: Int64 { monotonic.nanoseconds + wallOffset }
 
     private static func offset(from monotonic: timespec) -> Int64 {
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        return nanoseconds(wall) - nanoseconds(monotonic)
+        WallClock.now().nanoseconds - monotonic.nanoseconds
     }
 }

@@ -179,12 +179,3 @@ public struct ServerConfiguration: Sendable {
     /// CPUs this process may run on (its affinity mask), so `taskset` is respected.
     public static var availableCPUs: Int { CPUAffinity.allowedCount }
 }
-
-extension Duration {
-    /// Whole seconds, rounded up (none below zero): the unit of the workers' once-a-second timeouts.
-    var wholeSecondsRoundedUp: Int {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
-    }
-}
