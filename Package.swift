@@ -28,15 +28,13 @@ let package = Package(
         // C shim over the system liburing (Debian liburing-dev 2.3): io_uring alone.
         .target(
             name: "CLiburing",
-            path: "CLiburing",
             linkerSettings: [.linkedLibrary("uring")]
         ),
         // The other Linux calls and headers Swift's Glibc module leaves out: epoll, eventfd, accept4, affinity.
-        .target(name: "CLinuxShim", path: "CLinuxShim"),
+        .target(name: "CLinuxShim"),
         // C shim over the system libsodium (Debian libsodium-dev): argon2id and SHA-256.
         .target(
             name: "CSodium",
-            path: "CSodium",
             linkerSettings: [.linkedLibrary("sodium")]
         ),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
