@@ -56,22 +56,17 @@ struct EarlySignalTests {
     }
 
     /// Starts `binary` on a free port without waiting for its Listening line and connects the
-    /// moment the port accepts (polling every millisecond). Should something else hold the port,
-    /// the server cannot bind and exits: another port is tried, up to three.
+    /// moment the port accepts.
     static func startAndConnect(engine: String, binary: String, arguments: [String]) throws -> (ServerProcess, RawClient) {
-        var lastFailure = ""
-        for _ in 0..<3 {
-            let port = try RawClient.findFreePort()
-            let server = try ServerProcess(
-                engine: engine, port: port, extraArguments: arguments, binaryName: binary, awaitListening: false)
-            let deadline = monotonicSeconds() + ServerProcess.startupTimeout
-            while server.isRunning && monotonicSeconds() < deadline {
-                if let client = try? RawClient(port: port, timeoutSeconds: 10) { return (server, client) }
-                usleep(1000)
-            }
-            lastFailure = "\(binary) on port \(port): \(server.isRunning ? "not accepting in time" : "exited")\n\(server.stderrTail)"
-            _ = server.stop(signal: SIGKILL)
+        let port = try RawClient.findFreePort()
+        let server = try ServerProcess(
+            engine: engine, port: port, extraArguments: arguments, binaryName: binary, awaitListening: false)
+        do {
+            let client = try RawClient.connectWhenAccepting(
+                port: port, within: ServerProcess.startupTimeout, timeoutSeconds: 10, while: { server.isRunning })
+            return (server, client)
+        } catch {
+            throw ServerTestFailure(underlying: error, stderrTail: server.stderrTail)
         }
-        throw ServerProcessError.noListeningLine(seconds: ServerProcess.startupTimeout, stdout: "", stderr: lastFailure)
     }
 }

@@ -20,7 +20,7 @@ struct ExampleTests {
         try ServerProcess.withShellSignalState { try process.run() }
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        let client = try connect(port: port, within: 10)
+        let client = try RawClient.connectWhenAccepting(port: port, within: 10)  // it prints to a buffered stdout
         let root = try client.exchange("GET", "/")
         #expect(root.status == 200)
         #expect(root.bodyText == "Hello from Ringside\n")
@@ -68,19 +68,6 @@ struct ExampleTests {
                 return
             }
             remaining = remaining[(found + 1)...]
-        }
-    }
-
-    /// Connects once the example listens (it prints to a buffered stdout, so poll the port).
-    private func connect(port: UInt16, within seconds: Double) throws -> RawClient {
-        let deadline = monotonicSeconds() + seconds
-        while true {
-            do {
-                return try RawClient(port: port)
-            } catch {
-                if monotonicSeconds() > deadline { throw error }
-                usleep(20_000)
-            }
         }
     }
 }

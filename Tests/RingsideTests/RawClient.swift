@@ -407,6 +407,22 @@ final class RawClient {
         throw RawClientError.system("no free port below \(ephemeralLow)", errno: EADDRINUSE)
     }
 
+    /// Connects the moment `port` accepts (a server that prints no Listening line, or not yet),
+    /// trying every millisecond for up to `seconds` while `alive` holds; the last failure otherwise.
+    static func connectWhenAccepting(
+        port: UInt16, within seconds: Double, timeoutSeconds: Int = 5, while alive: () -> Bool = { true }
+    ) throws -> RawClient {
+        let deadline = monotonicSeconds() + seconds
+        while true {
+            do {
+                return try RawClient(port: port, timeoutSeconds: timeoutSeconds)
+            } catch {
+                if monotonicSeconds() > deadline || !alive() { throw error }
+                usleep(1000)
+            }
+        }
+    }
+
     private static func canBind(_ port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }

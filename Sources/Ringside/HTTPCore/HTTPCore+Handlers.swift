@@ -57,20 +57,19 @@ extension HTTPCore {
         parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
         parts.runtime = runtime
         let generation = connections[slot].pointee.generation
-        let chain = middleware[route]
-        let plain = chain.isEmpty
+        let plain = middleware[route].isEmpty
         switch actions[route] {
         case .sync(let handler) where plain:
             respond(slot, runtime.respond(to: Request(parts: parts, storage: nil), handler), framing)
         case .sync(let handler):
             wait(slot, framing)
             connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation, behind: chain
+                storage(slot, parts, headLength), slot: slot, generation: generation, behind: middleware[route]
             ) { try handler($0) }
         case .async(let handler):
             wait(slot, framing)
             connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation, behind: chain, handler)
+                storage(slot, parts, headLength), slot: slot, generation: generation, behind: middleware[route], handler)
         case .offload(let handler) where plain:
             let storage = storage(slot, parts, headLength)
             if runtime.offload(storage, slot: slot, generation: generation, handler) {
@@ -84,7 +83,7 @@ extension HTTPCore {
             wait(slot, framing)
             let storage = storage(slot, parts, headLength)
             connections[slot].pointee.task = runtime.startTask(
-                storage, slot: slot, generation: generation, behind: chain
+                storage, slot: slot, generation: generation, behind: middleware[route]
             ) { _ in
                 try await offload { try handler(storage.request) }
             }

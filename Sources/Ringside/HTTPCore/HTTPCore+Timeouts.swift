@@ -37,7 +37,9 @@ extension HTTPCore {
             connection.pointee.offloaded = nil
             connection.pointee.spillCount = 0
             fail(slot, .handlerTimedOut)
-            runtime.logger.warning("handler timed out", metadata: ["timeout": "\(timeoutPolicy.timeouts.handler)"])
+            runtime.logger.warning("handler timed out", metadata: [
+                "seconds": "\(timeoutPolicy.seconds(.handler, draining: false) ?? 0)",
+            ])
         case .idle, .send, .linger, .none:
             connection.pointee.abort()
         }

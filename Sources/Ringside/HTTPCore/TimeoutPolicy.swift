@@ -4,12 +4,10 @@
 /// timer restarts the clock, and so does progress while sending or reading a
 /// body, but not more bytes of an unfinished head (a slow-drip client).
 struct TimeoutPolicy {
-    let timeouts: ServerConfiguration.Timeouts
     /// Each timeout in whole seconds (rounded up), read on every state change: the wheel's unit.
     private let header: Int, body: Int, idle: Int, send: Int, handler: Int, linger: Int
 
     init(timeouts: ServerConfiguration.Timeouts) {
-        self.timeouts = timeouts
         header = timeouts.header.wholeSecondsRoundedUp
         body = timeouts.body.wholeSecondsRoundedUp
         idle = timeouts.idle.wholeSecondsRoundedUp

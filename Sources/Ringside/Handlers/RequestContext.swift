@@ -27,9 +27,10 @@ public protocol RequestContextKey {
 /// set by middleware, read by the handlers behind it (``Request/context``).
 ///
 /// Costs nothing until a value is set: then one dictionary on the request's
-/// own copy. Only requests that middleware sees have one; on a request no
-/// middleware ran for (a sync handler without middleware), every key reads
-/// `nil` and a value set is not kept.
+/// own copy, which every request middleware, an async or an offloaded
+/// handler sees has. A sync handler run without middleware reads its request
+/// where the server received it, with no copy: there every key reads `nil`
+/// and a value set is not kept.
 public struct RequestContext: Sendable {
     let storage: RequestStorage?
 
