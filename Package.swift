@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Ringside", targets: ["Ringside"]),
+        // Tests a router in process (or against a live server) through a client: `router.test { client in ... }`.
+        .library(name: "RingsideTesting", targets: ["RingsideTesting"]),
         .executable(name: "ringside", targets: ["RingsideCLI"]),
     ],
     dependencies: [
@@ -52,6 +54,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The test client: `router.test(.inProcess) { client in ... }` (Sources/RingsideTesting).
+        .target(
+            name: "RingsideTesting",
+            dependencies: [
+                "Ringside", "HTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +134,7 @@ let package = Package(
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "LifecycleServer", "Ringside"],
+            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "LifecycleServer", "Ringside", "RingsideTesting"],
             swiftSettings: swiftSettings
         ),
     ]

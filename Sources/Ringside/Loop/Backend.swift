@@ -67,13 +67,15 @@ protocol Backend: ~Copyable {
 /// What a backend is given to set up.
 struct BackendSetup {
     let configuration: ServerConfiguration
-    /// The worker's `SO_REUSEPORT` listener.
+    /// The worker's `SO_REUSEPORT` listener (-1 in process).
     let listener: Int32
     /// Wakes the loop from other threads.
     let signal: WorkerSignal
     /// Slots the loop may hand to ``Backend/open(_:)``.
     let slotCapacity: Int
     let logger: Logger
+    /// In process: the pipes test clients connect through (``InProcessBackend``).
+    var wire: InProcessWire? = nil
 }
 
 /// One socket the loop gave a slot: where its state lives, which occupant of

@@ -27,12 +27,15 @@ final class WorkerContext: Sendable {
     /// This worker's metrics (nil when off) and the access log's descriptor (-1: none).
     let metrics: WorkerMetrics?
     let accessLog: Int32
+    /// In process (`RingsideTesting`): the pipes the worker serves instead of `listener`.
+    let wire: InProcessWire?
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
-        pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1
+        pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1,
+        wire: InProcessWire? = nil
     ) {
         self.index = index
         self.configuration = configuration
@@ -44,6 +47,7 @@ final class WorkerContext: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.accessLog = accessLog
+        self.wire = wire
     }
 
     var currentStatus: Status { Status(rawValue: status.load(ordering: .acquiring))! }
@@ -85,6 +89,7 @@ struct Worker: Sendable {
             let result = CPUAffinity.pinCurrentThread(to: cpu)
             if result != 0 { context.logger.warning("cannot pin worker \(context.index) to CPU \(cpu): errno \(-result)") }
         }
+        if context.wire != nil { return run(InProcessBackend.self, context) }
         switch configuration.engine {
         case .uring, .auto: run(IOUringBackend.self, context)  // the server resolves .auto first
         case .epoll: run(EpollBackend.self, context)

@@ -47,7 +47,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         backend = try B(BackendSetup(
             configuration: configuration, listener: context.listener, signal: context.signal,
             slotCapacity: configuration.maxConnectionsPerWorker + configuration.maxOutboundConnectionsPerWorker,
-            logger: context.logger))
+            logger: context.logger, wire: context.wire))
         runtime.metrics = context.metrics?.writer()
         core = HTTPCore(
             configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness,

@@ -112,12 +112,35 @@ public final class Server: Service, Sendable {
     /// every worker is accepting.
     @discardableResult
     public func start() throws -> Int {
-        precondition(configuration.workers > 0, "at least one worker")
         let engine = try resolveEngine()
-        let router = HealthChecks.install(into: self.router, configuration)
         let bound = try Listener.bind(
             host: configuration.host, port: configuration.port,
             count: configuration.workers, backlog: configuration.backlog)
+        try launch(engine: engine, listeners: bound.fds, wire: nil)
+        return bound.port
+    }
+
+    /// Starts one worker that serves the pipes of the wire it returns instead
+    /// of a listener: `RingsideTesting`'s `.inProcess`. The rest (health
+    /// checks, metrics, offload pool, shutdown) is as ``start()`` sets it up.
+    package func startInProcess() throws -> InProcessWire {
+        let signal = try WorkerSignal()
+        let wire = InProcessWire(signal: signal, sendCapacity: Server.inProcessSendCapacity)
+        try launch(engine: .epoll, listeners: [], wire: wire, signal: signal)
+        return wire
+    }
+
+    /// The in-process pipes' send buffer: about a loopback socket's, so a
+    /// client that does not read pauses a streamed response as a real one would.
+    static let inProcessSendCapacity = 256 * 1024
+
+    /// Starts the offload pool, observability and one worker per listener (or one on `wire`);
+    /// returns once every worker runs. What started is kept for ``stop()`` even when it throws.
+    private func launch(
+        engine: ServerConfiguration.Engine, listeners: [Int32], wire: InProcessWire?, signal: WorkerSignal? = nil
+    ) throws {
+        precondition(configuration.workers > 0, "at least one worker")
+        let router = HealthChecks.install(into: self.router, configuration)
         var pool: OffloadPool?
         var workers: [Worker] = []
         var observability = Observability(router: router)
@@ -126,7 +149,7 @@ public final class Server: Service, Sendable {
                 precondition(!$0.started, "server already started")
                 $0.started = true
                 $0.engine = engine
-                $0.listeners = bound.fds
+                $0.listeners = listeners
                 $0.pool = pool
                 $0.workers = workers
                 $0.observability = observability
@@ -141,12 +164,13 @@ public final class Server: Service, Sendable {
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
         try startObservability(&observability, engine: engine, pool: pool)
-        for (index, listener) in bound.fds.enumerated() {
+        let sockets = wire == nil ? listeners : [-1]
+        for (index, listener) in sockets.enumerated() {
             let context = WorkerContext(
                 index: index, configuration: workerConfiguration, router: observability.router,
-                listener: listener, signal: try WorkerSignal(), pool: pool, readiness: readiness, logger: logger,
-                metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
-                accessLog: observability.accessLogFD)
+                listener: listener, signal: try signal ?? WorkerSignal(), pool: pool, readiness: readiness,
+                logger: logger, metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
+                accessLog: observability.accessLogFD, wire: wire)
             workers.append(try Worker.start(context))
         }
         // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.
@@ -154,7 +178,6 @@ public final class Server: Service, Sendable {
         if let failed = workers.first(where: { $0.context.currentStatus == .failed }) {
             throw Failure.workerFailed(failed.context.failureReason ?? "unknown")
         }
-        return bound.port
     }
 
     private func resolveEngine() throws -> ServerConfiguration.Engine {

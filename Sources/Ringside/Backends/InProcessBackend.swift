@@ -1,0 +1,193 @@
+import CLinuxShim  // eventfd
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The in-process backend: the worker loop, HTTP core, router and handlers
+/// of a real worker, fed by ``InProcessWire`` pipes instead of sockets. It is
+/// what `RingsideTesting`'s `.inProcess` runs: no port, no socket, no thread
+/// beyond the worker's.
+///
+/// It behaves like the epoll backend (sends complete at once or block on a
+/// full buffer, one receive per ready connection per turn) so the loop and
+/// core take the same paths. Each accepted connection gets an eventfd as
+/// its descriptor: a real one, so the loop's closes at drain and shutdown
+/// stay correct, but no socket (`Request.remoteAddress` is nil).
+/// Outbound connects fail with `ECONNREFUSED`: a handler that calls another
+/// service is tested `.live`.
+struct InProcessBackend: Backend, ~Copyable {
+    private let wire: InProcessWire
+    private let signal: WorkerSignal
+    /// Per slot: its pipe (0: none, or an outbound socket), whether the loop reads it, whether a send waits for room.
+    private let pipes: SlotArray<Int>
+    private let receiving: SlotArray<Bool>
+    private let blocked: SlotArray<Bool>
+    /// Pipe id → slot, for the wire's news.
+    private var slots: [Int: Int] = [:]
+    /// Accepted descriptors not yet given a slot → their pipe.
+    private var accepted: [Int32: Int] = [:]
+    private var accepting = false
+    /// Slots to look at on the next wait (news, or reading turned on).
+    private var candidates: [Int] = []
+    private var news: [Int] = []
+    /// Slots with input, handed out one event each.
+    private var ready: [Int] = []
+    /// Events decided before `nextEvent` (wakes, room to send, connects).
+    private var queued: [IOEvent] = []
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    init(_ setup: BackendSetup) throws {
+        guard let wire = setup.wire else { throw SystemCallError(step: "in-process backend without a wire", errno: EINVAL) }
+        self.wire = wire
+        signal = setup.signal
+        pipes = SlotArray(capacity: setup.slotCapacity, initialValue: 0)
+        receiving = SlotArray(capacity: setup.slotCapacity, initialValue: false)
+        blocked = SlotArray(capacity: setup.slotCapacity, initialValue: false)
+        buffer = .allocate(byteCount: setup.configuration.receiveBufferSize, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    // MARK: Waiting and events
+
+    mutating func wait(timeoutNanoseconds: Int64) -> Bool {
+        gather()
+        if !hasEvents && timeoutNanoseconds > 0 {
+            var poller = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(min((timeoutNanoseconds + 999_999) / 1_000_000, Int64(Int32.max)))
+            _ = poll(&poller, 1, milliseconds)
+        }
+        var poller = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+        if poll(&poller, 1, 0) > 0 {
+            signal.drain()
+            queued.append(.woken)
+        }
+        gather()
+        return true
+    }
+
+    private var hasEvents: Bool {
+        !queued.isEmpty || !ready.isEmpty || (accepting && wire.hasPending)
+    }
+
+    /// Turns the wire's news and the slots to look at into ready slots and queued events.
+    private mutating func gather() {
+        wire.takeNews(into: &news)
+        for id in news {
+            if let slot = slots[id] { candidates.append(slot) }
+        }
+        news.removeAll(keepingCapacity: true)
+        for slot in candidates {
+            let id = pipes[slot]
+            guard id != 0 else { continue }
+            if blocked[slot] && wire.hasRoom(id) {
+                blocked[slot] = false
+                queued.append(.changed(slot: slot))
+            }
+            if receiving[slot] && !ready.contains(slot) && wire.hasInput(id) { ready.append(slot) }
+        }
+        candidates.removeAll(keepingCapacity: true)
+    }
+
+    mutating func nextEvent() -> IOEvent? {
+        if !queued.isEmpty { return queued.removeFirst() }
+        if accepting, let fd = acceptQueued() { return .accepted(fd: fd) }
+        while !ready.isEmpty {
+            let slot = ready.removeFirst()
+            let id = pipes[slot]
+            guard id != 0, receiving[slot] else { continue }
+            switch wire.receive(id, into: buffer) {
+            case .bytes(let count):
+                candidates.append(slot)  // more may wait: looked at again on the next wait
+                return .received(slot: slot, bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            case .end:
+                return .peerFinished(slot: slot)
+            case .nothing:
+                continue
+            }
+        }
+        return nil
+    }
+
+    // MARK: The listener
+
+    var isAccepting: Bool { accepting }
+    mutating func startAccepting() { accepting = true }
+    mutating func stopAccepting() { accepting = false }
+
+    mutating func discard(_ fd: Int32) {
+        if let id = accepted.removeValue(forKey: fd) { wire.closeByServer(id) }
+        Glibc.close(fd)
+    }
+
+    mutating func acceptQueued() -> Int32? {
+        guard let id = wire.accept() else { return nil }
+        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard fd >= 0 else {
+            wire.closeByServer(id)
+            return nil
+        }
+        accepted[fd] = id
+        return fd
+    }
+
+    // MARK: Sockets
+
+    mutating func open(_ socket: SocketHandle) {
+        let id = accepted.removeValue(forKey: socket.fd) ?? 0  // 0: an outbound socket
+        pipes[socket.slot] = id
+        receiving[socket.slot] = false
+        blocked[socket.slot] = false
+        if id != 0 { slots[id] = socket.slot }
+    }
+
+    mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool) {
+        guard receiving[socket.slot] != wanted else { return }
+        receiving[socket.slot] = wanted
+        if wanted { candidates.append(socket.slot) }  // bytes may already wait
+    }
+
+    func isSending(_ slot: Int) -> Bool { blocked[slot] }
+
+    mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
+        let iovecs = UnsafeBufferPointer(start: message.pointee.msg_iov, count: Int(message.pointee.msg_iovlen))
+        switch wire.send(pipes[socket.slot], iovecs) {
+        case .sent(let count):
+            return .sent(count)
+        case .blocked:
+            blocked[socket.slot] = true
+            candidates.append(socket.slot)  // the client may have read in the meantime
+            return .blocked
+        case .failed:
+            return .failed
+        }
+    }
+
+    func shutdownWrite(_ socket: SocketHandle) {
+        wire.shutdownWrite(pipes[socket.slot])
+    }
+
+    mutating func close(_ socket: SocketHandle) -> Bool {
+        let id = pipes[socket.slot]
+        if id != 0 {
+            wire.closeByServer(id)
+            slots[id] = nil
+        }
+        pipes[socket.slot] = 0
+        receiving[socket.slot] = false
+        blocked[socket.slot] = false
+        Glibc.close(socket.fd)
+        return true
+    }
+
+    mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
+        queued.append(.connected(slot: socket.slot, result: -ECONNREFUSED))
+    }
+
+    mutating func finish() {
+        wire.finish()
+        for (fd, _) in accepted { Glibc.close(fd) }
+        accepted.removeAll()
+    }
+}
