@@ -7,7 +7,7 @@ PORT ?= 3000
 APT_PACKAGES = liburing-dev libsodium-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 
-.PHONY: deps bench-deps build release run test test-deps test-asan docs bench handlers compare scale flamegraph clean
+.PHONY: deps bench-deps build release run test test-deps test-plain example-package docs bench handlers compare scale flamegraph clean
 
 # Installs the system packages the build needs, only when one is missing.
 deps:
@@ -43,19 +43,34 @@ $(TEST_VENV)/.installed:
 
 test-deps: $(TEST_VENV)/.installed
 
-# Unit tests, integration tests against the real binary, the allocation probe.
+# The whole suite under AddressSanitizer: unit tests, in-process tests through RingsideTesting,
+# live tests against the real binaries (ASan builds too: a report makes them exit non-zero) and
+# the allocation probe (a release build without ASan, whose own allocations would be counted).
+# Two runs: first everything that awaits (units, in process, the test client), many tests at once;
+# then the live tests, which each block a thread of the cooperative pool on their sockets.
+ASAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	ASAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan-suppressions.txt \
+	RINGSIDE_ALLOCATION_PROBE=$(CURDIR)/.build/release/AllocationProbe
+ASAN_BUILD = --sanitize=address --scratch-path .build-asan
+# Suites of RingsideTests outside its `InProcess` namespace start servers and use sockets.
+LIVE_TESTS = ^RingsideTests\.(?!InProcess)
 test: deps test-deps
 	$(SWIFT) build -c release --product AllocationProbe
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(ASAN_BUILD)
+	$(ASAN_ENV) $(SWIFT) test --skip-build $(ASAN_BUILD) --skip '$(LIVE_TESTS)'
+	$(ASAN_ENV) $(SWIFT) test --skip-build $(ASAN_BUILD) --filter '$(LIVE_TESTS)'
 
-# The same suite under AddressSanitizer, in a build folder of its own: the
-# servers it starts are ASan builds too, and a report makes them exit non-zero.
-test-asan: deps test-deps
-	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
-	ASAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan-suppressions.txt \
-		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip AllocationTests
+# The same suite without a sanitizer: quicker to build, and what a debugger sees.
+test-plain: deps test-deps
+	$(SWIFT) build -c release --product AllocationProbe
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --skip '$(LIVE_TESTS)'
+	$(SWIFT) test --skip-build --filter '$(LIVE_TESTS)'
+
+# A user's package (Examples/UserPackage) that depends on Ringside by path and tests its route
+# in process with RingsideTesting: builds the library as a dependency, in a build folder of its own.
+example-package: deps
+	cd Examples/UserPackage && $(SWIFT) test
 
 # The DocC catalog with the library's symbols, checked by the toolchain's docc
 # (warnings are errors), and HTTP1's (its strictness policy). Output: .build-docs/*.doccarchive
@@ -63,7 +78,7 @@ DOCC ?= $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/docc
 docs: deps
 	$(SWIFT) package dump-symbol-graph >/dev/null
 	rm -rf .build-docs && mkdir -p .build-docs/symbols
-	@set -e; for module in Ringside HTTP1; do \
+	@set -e; for module in Ringside RingsideTesting HTTP1; do \
 		mkdir -p .build-docs/symbols-$$module; \
 		cp .build/*/symbolgraph/$$module.symbols.json .build-docs/symbols-$$module/; \
 		$(DOCC) convert Sources/$$module/$$module.docc --additional-symbol-graph-dir .build-docs/symbols-$$module \
@@ -208,12 +223,12 @@ $(LINT_VENV)/.installed:
 lint-deploy: $(LINT_VENV)/.installed
 	deploy/lint $(LINT_VENV)
 
-# The seccomp profile on a real server: the debug ringside under it serves with
-# io_uring, and without the profile's io_uring calls falls back to epoll and says so.
+# The seccomp profile on a real server: the release ringside (what a container runs) under it
+# serves with io_uring, and without the profile's io_uring calls falls back to epoll and says so.
 check-seccomp: deps
 	@dpkg -s python3-seccomp >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-seccomp; }
-	$(SWIFT) build --product ringside
-	$(SYSTEM_PYTHON) deploy/seccomp/check.py deploy/seccomp/ringside.json --run .build/debug/ringside
+	$(SWIFT) build -c release --product ringside
+	$(SYSTEM_PYTHON) deploy/seccomp/check.py deploy/seccomp/ringside.json --run .build/release/ringside
 
 # The scratch image from a fully static ringside built here (glibc, liburing and the
 # Swift runtime linked in), with podman; not run by CI. The root Dockerfile builds

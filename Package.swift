@@ -95,6 +95,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The example's routes in process, as a user tests theirs (the README's testing example).
+        .testTarget(
+            name: "HelloRingsideTests",
+            dependencies: ["HelloRingside", "RingsideTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         // Internals of the library that no socket test can pin down (timer wheel).
         .testTarget(
@@ -116,10 +121,15 @@ let package = Package(
             path: "Tests/AllocationProbe",
             swiftSettings: swiftSettings
         ),
-        // The server the handler API tests run (every kind of route).
+        // The routes the handler API tests serve (every kind of route), in process or through APIServer.
+        .target(
+            name: "APIRoutes",
+            dependencies: ["Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Tests/APIRoutes", swiftSettings: swiftSettings),
+        // The server the live handler API tests run.
         .executableTarget(
             name: "APIServer",
-            dependencies: ["Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
+            dependencies: ["APIRoutes", "Ringside", .product(name: "CoreMetrics", package: "swift-metrics")],
             path: "Tests/APIServer", swiftSettings: swiftSettings),
         // A library server run by a ServiceGroup, as a service runs it (signals from its first moment).
         .executableTarget(
@@ -134,7 +144,7 @@ let package = Package(
         .executableTarget(name: "NoIOUring", path: "Tests/NoIOUring"),
         .testTarget(
             name: "RingsideTests",
-            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "LifecycleServer", "Ringside", "RingsideTesting"],
+            dependencies: ["RingsideCLI", "NoIOUring", "HelloRingside", "APIServer", "LifecycleServer", "Ringside", "RingsideTesting", "APIRoutes"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -4,8 +4,8 @@ import Testing
 func withAPIServer<R>(
     engine: String, extraArguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R
-) throws -> R {
-    try withServer(
+) async throws -> R {
+    try await withServer(
         engine: engine, extraArguments: extraArguments, binaryName: "APIServer", sourceLocation: sourceLocation, body)
 }
 

@@ -21,11 +21,11 @@ struct AccessLogTests {
     }
 
     @Test("text lines: time, peer, method and path, status, bytes, seconds, request id", arguments: engines)
-    func textLines(engine: String) throws {
+    func textLines(engine: String) async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         var expected: [(method: String, path: String, status: Int, bytes: Int, id: String)] = []
-        try withServer(engine: engine, extraArguments: ["--access-log", path, "--request-ids"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--access-log", path, "--request-ids"]) { server in
             let client = try RawClient(port: server.port)
             for (method, target, id) in [("GET", "/v1/avatar?secret=1", "one"), ("GET", "/nope", "two"),
                                          ("HEAD", "/v1/avatar", "three"), ("GET", "/demo/async", "four"),
@@ -83,10 +83,10 @@ struct AccessLogTests {
     }
 
     @Test("lines are written per loop turn, not per request", arguments: engines)
-    func batched(engine: String) throws {
+    func batched(engine: String) async throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try withServer(engine: engine, extraArguments: ["--access-log", path]) { server in
+        try await withServer(engine: engine, extraArguments: ["--access-log", path]) { server in
             let client = try RawClient(port: server.port)
             #expect(try client.exchange("GET", "/nope").status == 404)
             let before = try Self.writeCalls(server.pid)

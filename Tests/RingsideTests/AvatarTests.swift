@@ -4,9 +4,9 @@ import Testing
 @Suite("GET and HEAD /v1/avatar")
 struct AvatarTests {
     @Test("GET /v1/avatar: 200, the fixture's bytes and every promised header", arguments: engines)
-    func getAvatar(engine: String) throws {
+    func getAvatar(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request("GET", "/v1/avatar"))
             let response = try client.readResponse()
@@ -30,9 +30,9 @@ struct AvatarTests {
     }
 
     @Test("HEAD /v1/avatar: 200 and content-length 3696 but no body bytes", arguments: engines)
-    func headAvatar(engine: String) throws {
+    func headAvatar(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request("HEAD", "/v1/avatar"))
             let head = try client.readResponse(bodyExpected: false)

@@ -13,10 +13,10 @@ struct ConcurrencyTests {
         .timeLimit(.minutes(2)),
         arguments: engines, [1, 2]
     )
-    func thousandConnections(engine: String, workers: Int) throws {
+    func thousandConnections(engine: String, workers: Int) async throws {
         raiseOpenFileLimit()
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, workers: String(workers)) { server in
+        try await withServer(engine: engine, workers: String(workers)) { server in
             // One thread drives every socket: each round writes one request on
             // every connection, then reads every connection's response. The
             // responses wait in kernel buffers, so the server must answer all

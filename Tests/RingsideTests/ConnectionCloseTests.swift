@@ -7,9 +7,9 @@ import Glibc
 @Suite("Connection: close and HTTP/1.0")
 struct ConnectionCloseTests {
     @Test("HTTP/1.1 with Connection: close gets its response, then EOF", arguments: engines)
-    func connectionClose(engine: String) throws {
+    func connectionClose(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request(headers: ["Connection: close"]))
             checkAvatar(try client.readResponse(), expected: expected)
@@ -19,9 +19,9 @@ struct ConnectionCloseTests {
     }
 
     @Test("A request pipelined after Connection: close is not answered", arguments: engines)
-    func nothingAfterConnectionClose(engine: String) throws {
+    func nothingAfterConnectionClose(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request(headers: ["Connection: close"]) + RawClient.request())
             checkAvatar(try client.readResponse(), expected: expected)
@@ -33,9 +33,9 @@ struct ConnectionCloseTests {
     }
 
     @Test("HTTP/1.0 without keep-alive gets its response, then EOF", arguments: engines)
-    func http10Closes(engine: String) throws {
+    func http10Closes(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request(version: "HTTP/1.0"))
             checkAvatar(try client.readResponse(), expected: expected)
@@ -45,9 +45,9 @@ struct ConnectionCloseTests {
     }
 
     @Test("HTTP/1.0 with Connection: keep-alive stays open for a second request", arguments: engines)
-    func http10KeepAlive(engine: String) throws {
+    func http10KeepAlive(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let request = RawClient.request(version: "HTTP/1.0", headers: ["Connection: keep-alive"])
             try client.send(request)
@@ -61,9 +61,9 @@ struct ConnectionCloseTests {
 @Suite("Clients that vanish")
 struct VanishingClientTests {
     @Test("A client that closes without reading 200 pipelined responses does not take the server down", arguments: engines)
-    func closeWithoutReading(engine: String) throws {
+    func closeWithoutReading(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             // ~740 KB of responses, more than the socket buffers hold: the
             // server is still writing when the peer resets the connection.
             let rude = try RawClient(port: server.port)

@@ -5,8 +5,8 @@ import Testing
 @Suite(.serialized)
 struct DataTests {
     @Test(arguments: engines)
-    func answersTheHashChain(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--data-work", "2000"]) { server in
+    func answersTheHashChain(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--data-work", "2000"]) { server in
             let client = try RawClient(port: server.port)
             for _ in 0..<3 {
                 let response = try client.exchange("GET", "/data")
@@ -23,9 +23,9 @@ struct DataTests {
     /// Pool threads run nicer than the workers (default 10 lower), so a worker sharing a core with
     /// CPU-bound work gets the core when it has I/O; `--offload-nice 0` keeps them equal.
     @Test(arguments: engines)
-    func poolThreadsRunNicerThanWorkers(engine: String) throws {
+    func poolThreadsRunNicerThanWorkers(engine: String) async throws {
         for (arguments, expected) in [([String](), 10), (["--offload-nice", "0"], 0), (["--offload-nice", "4"], 4)] {
-            try withServer(engine: engine, extraArguments: ["--offload-threads", "2"] + arguments) { server in
+            try await withServer(engine: engine, extraArguments: ["--offload-threads", "2"] + arguments) { server in
                 let threads = try threadNamesAndNice(server.pid)
                 let pool = threads.filter { $0.name == "rs-offload" }
                 #expect(pool.count == 2, "\(threads)")
@@ -42,11 +42,11 @@ struct DataTests {
     }
 
     @Test(arguments: engines)
-    func aFullPoolAnswers503WhileTheWorkerKeepsServing(engine: String) throws {
+    func aFullPoolAnswers503WhileTheWorkerKeepsServing(engine: String) async throws {
         let avatar = try Fixtures.avatar()
         // One pool thread and one queue place; each request works for about a third of a second.
         let arguments = ["--offload-threads", "1", "--offload-queue", "1", "--data-work", "1500000"]
-        try withServer(engine: engine, extraArguments: arguments) { server in
+        try await withServer(engine: engine, extraArguments: arguments) { server in
             let working = try (0..<2).map { _ in try RawClient(port: server.port, timeoutSeconds: 20) }
             for client in working {
                 try client.send(RawClient.request("GET", "/data"))

@@ -11,9 +11,9 @@ struct DescriptorTests {
 
     @Test("300 connections closed three ways: the server's descriptor count returns to its baseline",
           arguments: engines)
-    func closedConnectionsReleaseDescriptors(engine: String) throws {
+    func closedConnectionsReleaseDescriptors(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let baseline = try Self.openDescriptors(server.pid)
             for index in 0..<300 {
                 let client = try RawClient(port: server.port)

@@ -4,8 +4,8 @@ import Testing
 @Suite("404, 405 and 400")
 struct ErrorResponseTests {
     @Test("An unknown path gets 404 with a JSON body", arguments: engines)
-    func notFound(engine: String) throws {
-        try withServer(engine: engine) { server in
+    func notFound(engine: String) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request("GET", "/nope"))
             check404(try client.readResponse())
@@ -13,9 +13,9 @@ struct ErrorResponseTests {
     }
 
     @Test("POST /v1/avatar gets 405 with allow: GET, HEAD; the connection stays usable", arguments: engines)
-    func methodNotAllowed(engine: String) throws {
+    func methodNotAllowed(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request("POST", "/v1/avatar", headers: ["Content-Length: 0"]))
             let response = try client.readResponse()
@@ -37,8 +37,8 @@ struct ErrorResponseTests {
     ]
 
     @Test("A malformed request head gets 400, then the connection is closed", arguments: engines, malformedHeads)
-    func badRequest(engine: String, head: String) throws {
-        try withServer(engine: engine) { server in
+    func badRequest(engine: String, head: String) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(head)
             let response = try client.readResponse()

@@ -45,14 +45,28 @@ struct ExampleTests {
         }
     }
 
-    /// The README's example is the example that runs here: each of its code lines (comments
-    /// aside) stands in `Examples/HelloRingside/main.swift`, in the same order.
-    @Test func readmeExampleIsTheTestedExample() throws {
+    /// The README's examples are the code that runs here: each code line (comments aside) of its
+    /// first swift block stands in `Examples/HelloRingside` (HelloRouter.swift, then main.swift), and
+    /// each of its second (the test) in `Tests/HelloRingsideTests/HelloRingsideTests.swift`, in order.
+    @Test func readmeExamplesAreTheTestedCode() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let example = try String(contentsOf: root.appendingPathComponent("Examples/HelloRingside/main.swift"), encoding: .utf8)
-        let block = try #require(readme.components(separatedBy: "```swift\n").dropFirst().first?
-            .components(separatedBy: "```").first, "no swift block in README.md")
+        func read(_ path: String) throws -> String {
+            try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        }
+        let readme = try read("README.md")
+        let blocks = readme.components(separatedBy: "```swift\n").dropFirst().map {
+            $0.components(separatedBy: "```").first ?? ""
+        }
+        try #require(blocks.count >= 2, "README.md has \(blocks.count) swift blocks, expected the example and its test")
+        try expectLines(
+            of: blocks[0], in: try read("Examples/HelloRingside/HelloRouter.swift") + read("Examples/HelloRingside/main.swift"),
+            named: "Examples/HelloRingside", atLeast: 20)
+        try expectLines(
+            of: blocks[1], in: try read("Tests/HelloRingsideTests/HelloRingsideTests.swift"),
+            named: "Tests/HelloRingsideTests", atLeast: 8)
+    }
+
+    private func expectLines(of block: String, in source: String, named name: String, atLeast minimum: Int) throws {
         func codeLines(_ text: String) -> [String] {
             text.split(separator: "\n").map(String.init).filter {
                 let trimmed = $0.trimmingCharacters(in: .whitespaces)
@@ -60,11 +74,11 @@ struct ExampleTests {
             }
         }
         let wanted = codeLines(block)
-        #expect(wanted.count >= 15, "the README's example is shorter than expected: \(wanted.count) lines")
-        var remaining = codeLines(example)[...]
+        #expect(wanted.count >= minimum, "the README's block for \(name) is shorter than expected: \(wanted.count) lines")
+        var remaining = codeLines(source)[...]
         for line in wanted {
             guard let found = remaining.firstIndex(of: line) else {
-                Issue.record("README line not in Examples/HelloRingside/main.swift (in order): \(line)")
+                Issue.record("README line not in \(name) (in order): \(line)")
                 return
             }
             remaining = remaining[(found + 1)...]

@@ -5,8 +5,8 @@ import Testing
 @Suite(.serialized)
 struct HandlerErrorTests {
     @Test(arguments: engines)
-    func throwingHandlerGets500AndOneLogLine(engine: String) throws {
-        try withAPIServer(engine: engine) { server in
+    func throwingHandlerGets500AndOneLogLine(engine: String) async throws {
+        try await withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             for path in ["/throw", "/async/throw"] {
                 let response = try client.exchange("GET", path)
@@ -24,8 +24,8 @@ struct HandlerErrorTests {
     }
 
     @Test(arguments: engines)
-    func handlerIsCancelledWhenItsClientLeaves(engine: String) throws {
-        try withAPIServer(engine: engine) { server in
+    func handlerIsCancelledWhenItsClientLeaves(engine: String) async throws {
+        try await withAPIServer(engine: engine) { server in
             let leaving = try RawClient(port: server.port)
             try leaving.send(RawClient.request("GET", "/async/cancellable"))
             pause(0.2)
@@ -38,8 +38,8 @@ struct HandlerErrorTests {
     }
 
     @Test(arguments: engines)
-    func slowHandlerTimesOutWith503AndIsCancelled(engine: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--handler-timeout", "1", "--offload-threads", "1"]) { server in
+    func slowHandlerTimesOutWith503AndIsCancelled(engine: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--handler-timeout", "1", "--offload-threads", "1"]) { server in
             let client = try RawClient(port: server.port)
             let started = monotonicSeconds()
             let response = try client.exchange("GET", "/async/cancellable")
@@ -61,8 +61,8 @@ struct HandlerErrorTests {
     }
 
     @Test(arguments: engines)
-    func httpErrorChoosesTheStatus(engine: String) throws {
-        try withAPIServer(engine: engine) { server in
+    func httpErrorChoosesTheStatus(engine: String) async throws {
+        try await withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let response = try client.exchange("GET", "/forbidden")
             #expect(response.status == 403)

@@ -33,9 +33,9 @@ struct HardeningBodyTests {
     // MARK: Content-Length
 
     @Test("POST with an 11-byte body and a GET in the same write: 405 then 200", arguments: engines)
-    func lengthBodyPipelined(engine: String) throws {
+    func lengthBodyPipelined(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(Self.lengthPost + Self.get)
             try Self.expect405ThenAvatar(client, expected: expected, context: "one write")
@@ -46,9 +46,9 @@ struct HardeningBodyTests {
     }
 
     @Test("POST head, its body in three writes 50 ms apart, then a GET: 405 then 200", arguments: engines)
-    func lengthBodyInPieces(engine: String) throws {
+    func lengthBodyInPieces(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let head = "POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\n"
             for piece in [head, "hel", "lo w", "orld"] {
@@ -61,17 +61,17 @@ struct HardeningBodyTests {
     }
 
     @Test("POST + GET split into two writes at every byte boundary: 405 then 200 each time", arguments: engines)
-    func lengthBodyEverySplit(engine: String) throws {
+    func lengthBodyEverySplit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             try Self.everySplit(Array((Self.lengthPost + Self.get).utf8), port: server.port, expected: expected)
         }
     }
 
     @Test("A 256 KiB Content-Length body (many receive buffers) is skipped: 405 then 200", arguments: engines)
-    func largeLengthBody(engine: String) throws {
+    func largeLengthBody(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let body = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
             let head = requestText("POST", headers: ["Content-Length: \(body.count)"])
@@ -84,9 +84,9 @@ struct HardeningBodyTests {
 
     @Test("Chunked POST with an extension and a trailer, then a GET in the same write: 405 then 200",
           arguments: engines)
-    func chunkedBodyPipelined(engine: String) throws {
+    func chunkedBodyPipelined(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(Self.chunkedPost + Self.get)
             try Self.expect405ThenAvatar(client, expected: expected, context: "chunked, one write")
@@ -96,9 +96,9 @@ struct HardeningBodyTests {
     }
 
     @Test("Chunked POST delivered in pieces 50 ms apart, then a GET: 405 then 200", arguments: engines)
-    func chunkedBodyInPieces(engine: String) throws {
+    func chunkedBodyInPieces(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let pieces = [
                 "POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -115,17 +115,17 @@ struct HardeningBodyTests {
 
     @Test("Chunked POST + GET split into two writes at every byte boundary: 405 then 200 each time",
           arguments: engines)
-    func chunkedBodyEverySplit(engine: String) throws {
+    func chunkedBodyEverySplit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             try Self.everySplit(Array((Self.chunkedPost + Self.get).utf8), port: server.port, expected: expected)
         }
     }
 
     @Test("A chunked body of 200 chunks totalling 100 KB is decoded and skipped: 405 then 200", arguments: engines)
-    func manyChunks(engine: String) throws {
+    func manyChunks(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             var bytes = Array("POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
             let chunk = [UInt8](repeating: UInt8(ascii: "y"), count: 500)
@@ -143,9 +143,9 @@ struct HardeningBodyTests {
     // MARK: Unknown paths
 
     @Test("POST /nope with a Content-Length body, then a GET: 404 then 200", arguments: engines)
-    func notFoundWithLengthBody(engine: String) throws {
+    func notFoundWithLengthBody(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(
                 "POST /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\nhello world" + Self.get)
@@ -155,9 +155,9 @@ struct HardeningBodyTests {
     }
 
     @Test("POST /nope with a chunked body, then a GET: 404 then 200", arguments: engines)
-    func notFoundWithChunkedBody(engine: String) throws {
+    func notFoundWithChunkedBody(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(
                 "POST /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -11,9 +11,9 @@ import Glibc
 struct HardeningFaultTests {
     @Test("200 connections send half a request and reset at once: the server serves on, descriptors return",
           arguments: engines)
-    func resetsMidRequest(engine: String) throws {
+    func resetsMidRequest(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let baseline = try openDescriptorCount(server.pid)
             let clients = try (0..<200).map { _ in try RawClient(port: server.port, timeoutSeconds: 3) }
             for client in clients { try client.send("GET /v1/avatar HTTP/1.1\r\nHost: 127.") }
@@ -31,9 +31,9 @@ struct HardeningFaultTests {
 
     @Test("100 clients reset before or while their responses arrive: the server serves on, descriptors return",
           arguments: engines)
-    func resetsMidResponse(engine: String) throws {
+    func resetsMidResponse(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let baseline = try openDescriptorCount(server.pid)
             // 16 pipelined requests: ~60 KB of responses in flight.
             let burst = (0..<16).flatMap { _ in RawClient.request() }
@@ -57,9 +57,9 @@ struct HardeningFaultTests {
     }
 
     @Test("Half-close: requests then shutdown(SHUT_WR) get their full responses, then EOF", arguments: engines)
-    func halfClose(engine: String) throws {
+    func halfClose(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request())
             try client.shutdownWrite()
@@ -178,9 +178,9 @@ struct HardeningFaultTests {
 
     @Test("--ring-entries 4: 300 connections × 5 requests are all answered (nothing lost to CQ overflow)",
           arguments: engines)
-    func tinyRing(engine: String) throws {
+    func tinyRing(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--ring-entries", "4"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--ring-entries", "4"]) { server in
             let clients = try (0..<300).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
             for round in 0..<5 {
                 // Every connection has a request in flight at once.

@@ -9,8 +9,8 @@ import Glibc
 @Suite("Hardening: limits")
 struct HardeningLimitTests {
     @Test("--max-request-line 64: a 100-byte target gets 414 and a close", arguments: engines)
-    func requestLineLimit(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--max-request-line", "64"]) { server in
+    func requestLineLimit(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--max-request-line", "64"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("GET", "/" + String(repeating: "a", count: 99)))
             try expectErrorThenClose(client, status: 414, allowReset: true, context: "100-byte target")
@@ -18,9 +18,9 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-request-line 64: a request line within the limit is served", arguments: engines)
-    func requestLineWithinLimit(engine: String) throws {
+    func requestLineWithinLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--max-request-line", "64"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--max-request-line", "64"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request())
             checkAvatar(try client.readResponse(), expected: expected)
@@ -28,8 +28,8 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-header-bytes 512: 1,000 bytes of header fields get 431 and a close", arguments: engines)
-    func headerBytesLimit(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--max-header-bytes", "512"]) { server in
+    func headerBytesLimit(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--max-header-bytes", "512"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             // Ten fields of 100 bytes each (name, colon, value, CRLF).
             let fields = (0..<10).map { "X-Pad-\($0): " + String(repeating: "p", count: 100 - 11) }
@@ -39,9 +39,9 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-header-bytes 512: 300 bytes of header fields are served", arguments: engines)
-    func headerBytesWithinLimit(engine: String) throws {
+    func headerBytesWithinLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--max-header-bytes", "512"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--max-header-bytes", "512"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             let fields = (0..<3).map { "X-Pad-\($0): " + String(repeating: "p", count: 100 - 11) }
             try client.send(RawClient.request(headers: fields))
@@ -50,8 +50,8 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-headers 10: 20 header fields get 431 and a close", arguments: engines)
-    func headerCountLimit(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--max-headers", "10"]) { server in
+    func headerCountLimit(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--max-headers", "10"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             // Host plus 19 more.
             try client.send(RawClient.request(headers: (1..<20).map { "X-\($0): v" }))
@@ -60,9 +60,9 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-headers 10: 10 header fields are served", arguments: engines)
-    func headerCountWithinLimit(engine: String) throws {
+    func headerCountWithinLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--max-headers", "10"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--max-headers", "10"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request(headers: (1..<10).map { "X-\($0): v" }))
             checkAvatar(try client.readResponse(), expected: expected)
@@ -71,8 +71,8 @@ struct HardeningLimitTests {
 
     @Test("--max-body 1000: Content-Length: 2000 gets 413 and a close without the body being sent",
           arguments: engines)
-    func lengthBodyLimit(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
+    func lengthBodyLimit(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
             // Only the head: a server that waits for the body times out here.
             let client = try RawClient(port: server.port, timeoutSeconds: 2)
             let start = monotonicSeconds()
@@ -85,9 +85,9 @@ struct HardeningLimitTests {
 
     @Test("--max-body 1000: a body of exactly 1000 bytes is accepted (405, then a GET gets 200)",
           arguments: engines)
-    func lengthBodyAtLimit(engine: String) throws {
+    func lengthBodyAtLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             let body = [UInt8](repeating: UInt8(ascii: "b"), count: 1000)
             try client.send(RawClient.request("POST", headers: ["Content-Length: 1000"]) + body + RawClient.request())
@@ -97,8 +97,8 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-body 1000: a chunked body of 1,500 decoded bytes gets 413 and a close", arguments: engines)
-    func chunkedBodyLimit(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
+    func chunkedBodyLimit(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--max-body", "1000"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             var bytes = Array("POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
             for _ in 0..<3 {  // three chunks of 500: each is small, the sum is not
@@ -111,9 +111,9 @@ struct HardeningLimitTests {
     }
 
     @Test("Default limits: an 8,000-byte target is parsed (404), a 9 KiB one gets 414", arguments: engines)
-    func defaultRequestLineLimit(engine: String) throws {
+    func defaultRequestLineLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("GET", "/" + String(repeating: "a", count: 7999)))
             check404(try client.readResponse(), context: "8,000-byte target")
@@ -128,9 +128,9 @@ struct HardeningLimitTests {
 
     @Test("--max-connections 5: a 6th connection waits in the backlog and is served when one closes",
           arguments: engines)
-    func connectionLimit(engine: String) throws {
+    func connectionLimit(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, workers: "1", extraArguments: ["--max-connections", "5"]) { server in
+        try await withServer(engine: engine, workers: "1", extraArguments: ["--max-connections", "5"]) { server in
             var open: [RawClient] = []
             for index in 0..<5 {
                 let client = try RawClient(port: server.port, timeoutSeconds: 3)
@@ -171,9 +171,9 @@ struct HardeningLimitTests {
     }
 
     @Test("--max-connections 5: 20 simultaneous connections are all served, five at a time", arguments: engines)
-    func connectionLimitQueue(engine: String) throws {
+    func connectionLimitQueue(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, workers: "1", extraArguments: ["--max-connections", "5"]) { server in
+        try await withServer(engine: engine, workers: "1", extraArguments: ["--max-connections", "5"]) { server in
             // Each asks with Connection: close, so the server frees its slot itself.
             let clients = try (0..<20).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
             for client in clients { try client.send(RawClient.request(headers: ["Connection: close"])) }

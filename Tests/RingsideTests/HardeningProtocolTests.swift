@@ -71,8 +71,8 @@ struct HardeningProtocolTests {
 
     @Test("A refused request gets its error status as JSON (and connection: close + EOF where it must close)",
           arguments: engines, refused)
-    func refusedRequest(engine: String, request: RefusedRequest) throws {
-        try withServer(engine: engine) { server in
+    func refusedRequest(engine: String, request: RefusedRequest) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(request.bytes)
             if request.closes {
@@ -84,9 +84,9 @@ struct HardeningProtocolTests {
     }
 
     @Test("An unknown method (BREW) gets 501; a GET pipelined behind it gets 200", arguments: engines)
-    func unknownMethod(engine: String) throws {
+    func unknownMethod(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("BREW") + RawClient.request())
             let response = try client.readResponse()
@@ -96,9 +96,9 @@ struct HardeningProtocolTests {
     }
 
     @Test("An absolute-form target (http://127.0.0.1/v1/avatar) gets the avatar", arguments: engines)
-    func absoluteForm(engine: String) throws {
+    func absoluteForm(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("GET", "http://127.0.0.1/v1/avatar"))
             checkAvatar(try client.readResponse(), expected: expected, context: "absolute-form")
@@ -109,9 +109,9 @@ struct HardeningProtocolTests {
     }
 
     @Test("OPTIONS * gets 200 with allow: GET, HEAD and content-length 0", arguments: engines)
-    func optionsAsterisk(engine: String) throws {
+    func optionsAsterisk(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("OPTIONS", "*") + RawClient.request())
             let response = try client.readResponse()
@@ -127,8 +127,8 @@ struct HardeningProtocolTests {
 
     @Test("Expect: 100-continue with no body sent: the final 405 comes at once, with connection: close",
           arguments: engines)
-    func expectContinueGetsFinalAnswer(engine: String) throws {
-        try withServer(engine: engine) { server in
+    func expectContinueGetsFinalAnswer(engine: String) async throws {
+        try await withServer(engine: engine) { server in
             // A server waiting for the body would time the client out.
             let client = try RawClient(port: server.port, timeoutSeconds: 2)
             let start = monotonicSeconds()
@@ -145,8 +145,8 @@ struct HardeningProtocolTests {
     }
 
     @Test("Expect: teapot (any expectation but 100-continue) gets 417 with connection: close", arguments: engines)
-    func unknownExpectation(engine: String) throws {
-        try withServer(engine: engine) { server in
+    func unknownExpectation(engine: String) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("GET", headers: ["Expect: teapot"]))
             try expectErrorThenClose(client, status: 417, context: "Expect: teapot")
@@ -154,9 +154,9 @@ struct HardeningProtocolTests {
     }
 
     @Test("DELETE /v1/avatar gets 405 with allow: GET, HEAD; a pipelined GET still gets 200", arguments: engines)
-    func otherMethodIs405(engine: String) throws {
+    func otherMethodIs405(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(RawClient.request("DELETE") + RawClient.request())
             check405(try client.readResponse(), context: "DELETE")

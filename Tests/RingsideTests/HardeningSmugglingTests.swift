@@ -67,8 +67,8 @@ struct HardeningSmugglingTests {
 
     @Test("A request that could be read two ways gets its status and a close; the request behind it is not answered",
           arguments: engines, cases)
-    func refused(engine: String, request: RefusedRequest) throws {
-        try withServer(engine: engine) { server in
+    func refused(engine: String, request: RefusedRequest) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(request.bytes)
             // The whole error response, then EOF (or a reset after it): a second response fails here.
@@ -79,7 +79,7 @@ struct HardeningSmugglingTests {
     /// The same framing written correctly is served, and so is the request behind it: the cases
     /// above fail for the rule they break, not for something else in the bytes.
     @Test("The corrected requests are answered, and so is the request behind each", arguments: engines)
-    func correctedAreServed(engine: String) throws {
+    func correctedAreServed(engine: String) async throws {
         let expected = try Fixtures.avatar()
         let get = "GET /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         let corrected = [
@@ -90,7 +90,7 @@ struct HardeningSmugglingTests {
             get + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             get + "Content-Length: 5\r\n\r\nhello",
         ]
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(corrected.joined() + Self.hidden)
             for (index, request) in corrected.enumerated() {
@@ -102,9 +102,9 @@ struct HardeningSmugglingTests {
 
     @Test("Connection: close with a chunked body: the answer waits for the body, then the server closes",
           arguments: engines)
-    func connectionCloseReadsTheBody(engine: String) throws {
+    func connectionCloseReadsTheBody(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             try client.send(
                 "GET /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
@@ -118,9 +118,9 @@ struct HardeningSmugglingTests {
     }
 
     @Test("Expect: 100-continue with Connection: close: answered at once, no body waited for", arguments: engines)
-    func expectContinueWithCloseAnswersAtOnce(engine: String) throws {
+    func expectContinueWithCloseAnswersAtOnce(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 2)
             try client.send(RawClient.request(headers: ["Connection: close", "Expect: 100-continue", "Content-Length: 5"]))
             var response = try client.readResponse()

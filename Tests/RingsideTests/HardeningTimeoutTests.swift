@@ -15,8 +15,8 @@ struct HardeningTimeoutTests {
 
     @Test("Slowloris: a head trickling one byte every 300 ms gets 408 + close 1–4 s after its first byte",
           arguments: engines)
-    func slowloris(engine: String) throws {
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+    func slowloris(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             let start = monotonicSeconds()
             try client.send("GET /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -42,8 +42,8 @@ struct HardeningTimeoutTests {
     }
 
     @Test("A partial head and then silence gets 408 + close within 1–4 s", arguments: engines)
-    func stalledHead(engine: String) throws {
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+    func stalledHead(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             let start = monotonicSeconds()
             try client.send("GET /v1/avatar HTTP/1.1\r\nHo")
@@ -56,8 +56,8 @@ struct HardeningTimeoutTests {
 
     @Test("A connection that never sends a byte is closed silently by the idle timeout (EOF in 1.5–5 s)",
           arguments: engines)
-    func silentNewConnection(engine: String) throws {
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+    func silentNewConnection(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port)
             let (state, seconds) = client.timeUntilPeerEnds(within: 6)
             #expect(state == .closed, "a connection that never sent anything was \(state) after \(seconds) s")
@@ -67,9 +67,9 @@ struct HardeningTimeoutTests {
 
     @Test("An idle keep-alive connection is closed silently after ~2 s (EOF in 1.5–5 s, no bytes)",
           arguments: engines)
-    func idleKeepAlive(engine: String) throws {
+    func idleKeepAlive(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request())
             checkAvatar(try client.readResponse(), expected: expected)
@@ -80,8 +80,8 @@ struct HardeningTimeoutTests {
     }
 
     @Test("A body that stalls (10 of 100 bytes) gets 408 + close within 1–4 s", arguments: engines)
-    func stalledBody(engine: String) throws {
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+    func stalledBody(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             try client.send(RawClient.request("POST", headers: ["Content-Length: 100"]))
             try client.send("0123456789")
@@ -95,9 +95,9 @@ struct HardeningTimeoutTests {
 
     @Test("A body trickling 10 bytes every 400 ms for 3 s is not timed out (progress resets the body timer)",
           arguments: engines)
-    func slowButSteadyBody(engine: String) throws {
+    func slowButSteadyBody(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             // The head is complete at once, so only the body timer runs.
             try client.send(RawClient.request("POST", headers: ["Content-Length: 80"]))
@@ -112,9 +112,9 @@ struct HardeningTimeoutTests {
     }
 
     @Test("A keep-alive connection with a request every 500 ms for 5 s stays open", arguments: engines)
-    func busyKeepAlive(engine: String) throws {
+    func busyKeepAlive(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: Self.arguments) { server in
+        try await withServer(engine: engine, extraArguments: Self.arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 3)
             for index in 0..<10 {
                 try client.send(RawClient.request())
@@ -133,9 +133,9 @@ struct HardeningTimeoutTests {
 
     @Test("--send-timeout 1: a client that stops reading its responses is disconnected 1–4 s later",
           arguments: engines)
-    func sendTimeout(engine: String) throws {
+    func sendTimeout(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: Self.sendTimeoutArguments) { server in
+        try await withServer(engine: engine, extraArguments: Self.sendTimeoutArguments) { server in
             let baseline = try openDescriptorCount(server.pid)
             let reader = try SmallWindowSocket(port: server.port)
             let sent = try reader.pipelineUntilServerSendStalls(serverPort: server.port)

@@ -8,9 +8,9 @@ import Glibc
 @Suite("Keep-alive, pipelining and partial reads")
 struct KeepAliveTests {
     @Test("100 requests one after another on one keep-alive connection", arguments: engines)
-    func hundredKeepAliveRequests(engine: String) throws {
+    func hundredKeepAliveRequests(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let request = RawClient.request()
             for index in 0..<100 {
@@ -22,11 +22,11 @@ struct KeepAliveTests {
     }
 
     @Test("50 pipelined requests in one write are answered in order", arguments: engines)
-    func fiftyPipelinedRequests(engine: String) throws {
+    func fiftyPipelinedRequests(engine: String) async throws {
         let expected = try Fixtures.avatar()
         // Every 7th request asks for a missing path, so order is observable.
         let paths = (0..<50).map { $0 % 7 == 6 ? "/nope" : "/v1/avatar" }
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             try client.send(paths.flatMap { RawClient.request("GET", $0) })
             for (index, path) in paths.enumerated() {
@@ -41,9 +41,9 @@ struct KeepAliveTests {
     }
 
     @Test("A request written one byte at a time, then a normal one on the same connection", arguments: engines)
-    func byteAtATime(engine: String) throws {
+    func byteAtATime(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             for byte in RawClient.request() {
                 try client.send([byte])

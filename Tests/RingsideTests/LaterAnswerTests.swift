@@ -12,8 +12,8 @@ import Glibc
 @Suite(.serialized)
 struct LaterAnswerTests {
     @Test("Middleware around a delayed answer keeps its fields; HTTP/1.0 closes after it", arguments: engines)
-    func middlewareAndHTTP10(engine: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--middleware"]) { server in
+    func middlewareAndHTTP10(engine: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--middleware"]) { server in
             let client = try RawClient(port: server.port)
             let start = monotonicSeconds()
             let response = try client.exchange("GET", "/later?ms=200")
@@ -33,8 +33,8 @@ struct LaterAnswerTests {
     }
 
     @Test("A delay past the handler timeout answers 503 at the timeout and closes", arguments: engines)
-    func delayPastTheHandlerTimeout(engine: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--handler-timeout", "1"]) { server in
+    func delayPastTheHandlerTimeout(engine: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--handler-timeout", "1"]) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 10)
             let start = monotonicSeconds()
             let response = try client.exchange("GET", "/later?ms=4000")

@@ -27,8 +27,8 @@ enum CommandLineVariant: String, CaseIterable, Sendable, CustomTestStringConvert
 @Suite("Start-up and shutdown")
 struct LifecycleTests {
     @Test("a server that hangs on stop is reported thread by thread (the harness's own check)")
-    func threadReportNamesEachThread() throws {
-        try withServer(engine: "epoll") { server in
+    func threadReportNamesEachThread() async throws {
+        try await withServer(engine: "epoll") { server in
             let report = ServerProcess.threadReport(server.pid)
             let lines = report.split(separator: "\n").dropFirst()
             #expect(lines.count >= 2, "main thread and a worker at least:\n\(report)")
@@ -78,9 +78,9 @@ struct LifecycleTests {
     }
 
     @Test("The server starts and serves with each command-line form", arguments: engines, CommandLineVariant.allCases)
-    func commandLineForms(engine: String, variant: CommandLineVariant) throws {
+    func commandLineForms(engine: String, variant: CommandLineVariant) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, workers: variant.workers, extraArguments: variant.extraArguments) { server in
+        try await withServer(engine: engine, workers: variant.workers, extraArguments: variant.extraArguments) { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request())
             checkAvatar(try client.readResponse(), expected: expected)

@@ -13,9 +13,9 @@ import Glibc
 struct LingeringCloseTests {
     @Test("100 pipelined requests, then a malformed one, the client sending on and reading slowly: all 101 answers arrive",
           arguments: engines)
-    func pipelinedThenMalformed(engine: String) throws {
+    func pipelinedThenMalformed(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             let burst = (0..<100).flatMap { _ in RawClient.request() } + Array("BROKEN\r\n\r\n".utf8)
             try client.send(burst)
@@ -32,9 +32,9 @@ struct LingeringCloseTests {
 
     @Test("Pipelined requests, then an upload over the limit that goes on: every answer and the 413 arrive",
           arguments: engines)
-    func contentTooLargeDuringUpload(engine: String) throws {
+    func contentTooLargeDuringUpload(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             // Responses back up in the server while the upload's bytes wait unread in its socket.
             let requests = (0..<50).flatMap { _ in RawClient.request() }
@@ -52,8 +52,8 @@ struct LingeringCloseTests {
     }
 
     @Test("A client that never closes is closed after --linger-timeout", arguments: engines)
-    func lingerTimeout(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--linger-timeout", "1"]) { server in
+    func lingerTimeout(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--linger-timeout", "1"]) { server in
             let baseline = try openDescriptorCount(server.pid)
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             try client.send("BROKEN\r\n\r\n")
@@ -69,8 +69,8 @@ struct LingeringCloseTests {
     }
 
     @Test("A client that sends past --linger-bytes while lingering is cut off", arguments: engines)
-    func lingerBytes(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--linger-bytes", "65536", "--linger-timeout", "30"]) { server in
+    func lingerBytes(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--linger-bytes", "65536", "--linger-timeout", "30"]) { server in
             let baseline = try openDescriptorCount(server.pid)
             let client = try RawClient(port: server.port, timeoutSeconds: 5)
             try client.send("BROKEN\r\n\r\n")

@@ -7,14 +7,14 @@ struct LoginRouteTests {
     func withLoginServer<R>(
         engine: String, users: UsersFile? = nil, _ extra: [String] = [],
         sourceLocation: SourceLocation = #_sourceLocation, _ body: (ServerProcess) throws -> R
-    ) throws -> R {
+    ) async throws -> R {
         let users = try users ?? UsersFile.fast()
-        return try withServer(engine: engine, extraArguments: ["--users", users.path] + extra, sourceLocation: sourceLocation, body)
+        return try await withServer(engine: engine, extraArguments: ["--users", users.path] + extra, sourceLocation: sourceLocation, body)
     }
 
     @Test(arguments: engines)
-    func acceptsTheRightPasswordAndDeniesTheRest(engine: String) throws {
-        try withLoginServer(engine: engine) { server in
+    func acceptsTheRightPasswordAndDeniesTheRest(engine: String) async throws {
+        try await withLoginServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             expectLogin(try client.login("alice", "secret"), 200, LoginAnswer.accepted("alice"))
             expectLogin(try client.login("bob", "hunter2"), 200, LoginAnswer.accepted("bob"))
@@ -31,8 +31,8 @@ struct LoginRouteTests {
     }
 
     @Test(arguments: engines)
-    func locksAfterTheFailuresUntilTheWindowPasses(engine: String) throws {
-        try withLoginServer(engine: engine, ["--lockout-failures", "3", "--lockout-window", "2"]) { server in
+    func locksAfterTheFailuresUntilTheWindowPasses(engine: String) async throws {
+        try await withLoginServer(engine: engine, ["--lockout-failures", "3", "--lockout-window", "2"]) { server in
             let client = try RawClient(port: server.port)
             for _ in 0..<3 { expectLogin(try client.login("alice", "guess"), 401, LoginAnswer.denied) }
             expectLogin(try client.login("alice", "secret"), 423, LoginAnswer.locked)
@@ -48,8 +48,8 @@ struct LoginRouteTests {
     }
 
     @Test(arguments: engines)
-    func concurrentGuessesGetNoMoreThanTheLimit(engine: String) throws {
-        try withLoginServer(engine: engine, ["--lockout-failures", "3"]) { server in
+    func concurrentGuessesGetNoMoreThanTheLimit(engine: String) async throws {
+        try await withLoginServer(engine: engine, ["--lockout-failures", "3"]) { server in
             let clients = try (0..<10).map { _ in try RawClient(port: server.port) }
             for client in clients {
                 try client.send(Array(#"POST /v1/login HTTP/1.1\#r\#nHost: x\#r\#nContent-Length: 40\#r\#n\#r\#n{"username":"alice","password":"guess1"}"#.utf8))
@@ -60,8 +60,8 @@ struct LoginRouteTests {
     }
 
     @Test(arguments: engines)
-    func badBodiesAnswer400And413(engine: String) throws {
-        try withLoginServer(engine: engine) { server in
+    func badBodiesAnswer400And413(engine: String) async throws {
+        try await withLoginServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let cases: [(String, String)] = [
                 (#"{"username":"alice","password":"secret""#, "the body is not valid JSON"),
@@ -96,10 +96,10 @@ struct LoginRouteTests {
     }
 
     @Test(arguments: engines)
-    func aFullPoolAnswers503AndTheAttemptDoesNotCount(engine: String) throws {
+    func aFullPoolAnswers503AndTheAttemptDoesNotCount(engine: String) async throws {
         // About a third of a second per verification, one thread, one queue place.
         let slow = try UsersFile(users: ["slow": "password"], limits: ["--ops", "12", "--mem", "67108864"])
-        try withLoginServer(engine: engine, users: slow, ["--offload-threads", "1", "--offload-queue", "1", "--lockout-failures", "3"]) { server in
+        try await withLoginServer(engine: engine, users: slow, ["--offload-threads", "1", "--offload-queue", "1", "--lockout-failures", "3"]) { server in
             let busy = try (0..<2).map { _ in try RawClient(port: server.port, timeoutSeconds: 20) }
             for client in busy {
                 try client.send(Array(#"POST /v1/login HTTP/1.1\#r\#nHost: x\#r\#nContent-Length: 38\#r\#n\#r\#n{"username":"slow","password":"wrong"}"#.utf8))
@@ -117,8 +117,8 @@ struct LoginRouteTests {
     }
 
     @Test(arguments: engines)
-    func withoutUsersTheDemoUserLogsInWithAWarning(engine: String) throws {
-        try withServer(engine: engine) { server in
+    func withoutUsersTheDemoUserLogsInWithAWarning(engine: String) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             expectLogin(try client.login("herbert", "password"), 200, LoginAnswer.accepted("herbert"))
             expectLogin(try client.login("herbert", "Password"), 401, LoginAnswer.denied)
@@ -126,7 +126,7 @@ struct LoginRouteTests {
             let warnings = server.stderr.split(separator: "\n").filter { $0.contains("demo user herbert") }
             #expect(warnings.count == 1 && warnings[0].contains("warning"), "\(server.stderr)")
         }
-        try withLoginServer(engine: engine) { server in
+        try await withLoginServer(engine: engine) { server in
             #expect(!server.stderr.contains("demo user"), "\(server.stderr)")
             let client = try RawClient(port: server.port)
             expectLogin(try client.login("herbert", "password"), 401, LoginAnswer.denied)

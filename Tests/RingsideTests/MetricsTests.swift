@@ -40,8 +40,8 @@ struct MetricsTests {
 
     @Test("every kind of answer is counted under its method, route pattern and status; connections and bytes match",
           arguments: engines)
-    func countsMatchTraffic(engine: String) throws {
-        try withServer(engine: engine, workers: "2") { server in
+    func countsMatchTraffic(engine: String) async throws {
+        try await withServer(engine: engine, workers: "2") { server in
             var traffic = Traffic()
             // Two keep-alive connections (likely on both workers): prebuilt route.
             for _ in 0..<2 {
@@ -134,8 +134,8 @@ struct MetricsTests {
     }
 
     @Test("users' swift-metrics appear at /metrics; offload refusals and run time are counted", arguments: engines)
-    func userMetricsAndOffload(engine: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1", "--offload-queue", "1"]) { server in
+    func userMetricsAndOffload(engine: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1", "--offload-queue", "1"]) { server in
             let client = try RawClient(port: server.port)
             for kind in ["a", "a", "a", "b"] {
                 #expect(try client.exchange("GET", "/widgets?kind=\(kind)").status == 200)
@@ -169,7 +169,7 @@ struct MetricsTests {
     }
 
     @Test("/v1/user's upstream calls are counted by outcome, the pool's connections by state", arguments: engines)
-    func upstreamClient(engine: String) throws {
+    func upstreamClient(engine: String) async throws {
         // Connection 0 answers three calls, then a malformed status line (closed, 502);
         // connection 1 never answers (head timeout, 504); connection 2 answers and stays pooled.
         let fake = try FakeUpstream { connection in
@@ -187,7 +187,7 @@ struct MetricsTests {
         }
         var sent = 0
         var received = 0
-        try withServer(engine: engine, extraArguments: UpstreamTests.upstream(fake.port, idle: "30")) { server in
+        try await withServer(engine: engine, extraArguments: UpstreamTests.upstream(fake.port, idle: "30")) { server in
             let statuses = try (0..<6).map { _ in try UpstreamTests.getUser(server).status }
             #expect(statuses == [200, 200, 200, 502, 504, 200])
             // Each call is counted before its handler answers: nothing to wait for.
@@ -206,7 +206,7 @@ struct MetricsTests {
         }
         // An upstream that refuses: every call a connect failure, no connection left in the pool.
         let refused = try FakeUpstream.refusedPort()
-        try withServer(engine: engine, extraArguments: UpstreamTests.upstream(refused)) { server in
+        try await withServer(engine: engine, extraArguments: UpstreamTests.upstream(refused)) { server in
             for _ in 0..<3 { #expect(try UpstreamTests.getUser(server).status == 502) }
             let result = try scrape(port: server.port, sent: &sent, received: &received)
             #expect(result.value("ringside_http_client_requests_total", ["outcome": "connect_failed"]) == 3)
@@ -217,9 +217,9 @@ struct MetricsTests {
     }
 
     @Test("--admin-port serves /metrics on its own port only; --no-metrics serves none", arguments: engines)
-    func adminPort(engine: String) throws {
+    func adminPort(engine: String) async throws {
         let adminPort = try RawClient.findFreePort()
-        try withServer(engine: engine, extraArguments: ["--admin-port", String(adminPort)]) { server in
+        try await withServer(engine: engine, extraArguments: ["--admin-port", String(adminPort)]) { server in
             #expect(server.stdout.contains("Metrics on http://127.0.0.1:\(adminPort)/metrics\n"))
             let client = try RawClient(port: server.port)
             for _ in 0..<5 { #expect(try client.exchange("GET", "/v1/avatar").status == 200) }
@@ -234,7 +234,7 @@ struct MetricsTests {
             // The admin listener's own requests are not the service's.
             #expect(result.requests("GET", "/metrics", 200) == 0)
         }
-        try withServer(engine: engine, extraArguments: ["--no-metrics"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--no-metrics"]) { server in
             let client = try RawClient(port: server.port)
             #expect(try client.exchange("GET", "/metrics").status == 404)
         }

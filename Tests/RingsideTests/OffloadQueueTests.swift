@@ -5,9 +5,9 @@ import Testing
 @Suite(.serialized)
 struct OffloadQueueTests {
     @Test(arguments: engines)
-    func fullQueueAnswers503ThenDrains(engine: String) throws {
+    func fullQueueAnswers503ThenDrains(engine: String) async throws {
         // One thread, two queue places: three requests fit, the rest are refused.
-        try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1", "--offload-queue", "2"]) { server in
+        try await withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1", "--offload-queue", "2"]) { server in
             let clients = try (0..<6).map { _ in try RawClient(port: server.port) }
             for client in clients.prefix(3) {
                 try client.send(RawClient.request("GET", "/offload?ms=300"))
@@ -33,8 +33,8 @@ struct OffloadQueueTests {
 
     @Test("Offloaded work still queued when its client leaves never runs",
           arguments: engines, ["/offload", "/offload/explicit"])
-    func queuedWorkOfAGoneClientDoesNotRun(engine: String, route: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1"]) { server in
+    func queuedWorkOfAGoneClientDoesNotRun(engine: String, route: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--offload-threads", "1"]) { server in
             let busy = try RawClient(port: server.port)
             try busy.send(RawClient.request("GET", "/offload/explicit?ms=800"))  // holds the one thread
             pause(0.1)

@@ -4,8 +4,8 @@ import Testing
 @Suite(.serialized)
 struct PingTests {
     @Test(arguments: engines)
-    func answersPongAfterTheDelay(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--ping-delay", "300"]) { server in
+    func answersPongAfterTheDelay(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--ping-delay", "300"]) { server in
             let client = try RawClient(port: server.port)
             let start = monotonicSeconds()
             let response = try client.exchange("GET", "/ping/")
@@ -22,9 +22,9 @@ struct PingTests {
     }
 
     @Test(arguments: engines)
-    func theWorkerServesOthersWhilePingsWait(engine: String) throws {
+    func theWorkerServesOthersWhilePingsWait(engine: String) async throws {
         let avatar = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--ping-delay", "2000"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--ping-delay", "2000"]) { server in
             let waiting = try RawClient(port: server.port)
             try waiting.send(RawClient.request("GET", "/ping/"))
             pause(0.05)
@@ -36,8 +36,8 @@ struct PingTests {
     }
 
     @Test(arguments: engines)
-    func aThousandPingsWaitAtOnce(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--ping-delay", "1000"]) { server in
+    func aThousandPingsWaitAtOnce(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--ping-delay", "1000"]) { server in
             let clients = try (0..<1000).map { _ in try RawClient(port: server.port, timeoutSeconds: 20) }
             let start = monotonicSeconds()
             for client in clients { try client.send(RawClient.request("GET", "/ping/")) }
@@ -51,8 +51,8 @@ struct PingTests {
     }
 
     @Test(arguments: engines)
-    func pipelinedPingsAnswerInOrderAndLeavingClientsCostNothing(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--ping-delay", "100"]) { server in
+    func pipelinedPingsAnswerInOrderAndLeavingClientsCostNothing(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--ping-delay", "100"]) { server in
             // Clients that leave while their ping waits: the answer is dropped at its deadline.
             for _ in 0..<50 {
                 let leaving = try RawClient(port: server.port)

@@ -12,8 +12,8 @@ struct RequestIDTests {
 
     @Test("a valid id is echoed, an invalid one replaced; made ids are unique; prebuilt, 404, 405, HEAD and errors carry it",
           arguments: engines)
-    func echoedOrMade(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--request-ids"]) { server in
+    func echoedOrMade(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--request-ids"]) { server in
             let client = try RawClient(port: server.port)
             let echoed = try client.exchange("GET", "/v1/avatar", headers: ["X-Request-ID: abc-123.def_4:5+6/7=8@9"])
             #expect(echoed.status == 200)
@@ -51,8 +51,8 @@ struct RequestIDTests {
     }
 
     @Test("300 pipelined requests in one write each get their own id back, in order", arguments: engines)
-    func pipelinedInOrder(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--request-ids"]) { server in
+    func pipelinedInOrder(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--request-ids"]) { server in
             let client = try RawClient(port: server.port)
             let paths = ["/v1/avatar", "/nope", "/demo/sync", "/demo/json/3"]
             var batch = ""
@@ -70,8 +70,8 @@ struct RequestIDTests {
 
     @Test("handlers read the id (sync, async, with a body) and log it; without --request-ids no id is sent",
           arguments: engines)
-    func handlersSeeIt(engine: String) throws {
-        try withAPIServer(engine: engine, extraArguments: ["--request-ids"]) { server in
+    func handlersSeeIt(engine: String) async throws {
+        try await withAPIServer(engine: engine, extraArguments: ["--request-ids"]) { server in
             let client = try RawClient(port: server.port)
             let sync = try client.exchange("GET", "/request-id", headers: ["x-request-id: sync-1"])
             #expect(sync.bodyText == "sync-1" && sync.header("x-request-id") == "sync-1")
@@ -88,7 +88,7 @@ struct RequestIDTests {
             pause(0.2)
             #expect(server.stderr.contains("request-id=sync-1"), "the handler's log line lacks the id:\n\(server.stderrTail)")
         }
-        try withServer(engine: engine) { server in
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let response = try client.exchange("GET", "/v1/avatar", headers: ["x-request-id: abc"])
             #expect(response.header("x-request-id") == nil)

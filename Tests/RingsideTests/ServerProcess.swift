@@ -288,8 +288,22 @@ private let spawnLock = Mutex(())
 /// Runs `body` against a fresh server, then stops it with SIGTERM and checks
 /// that it shut down cleanly (exit status 0) and printed exactly one
 /// Listening line. The server is stopped even when `body` throws; what it
-/// throws comes back with the server's stderr.
+/// throws comes back with the server's stderr. The body blocks on sockets:
+/// it runs on a thread of its own (`LiveTests`).
 func withServer<R>(
+    engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
+    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (ServerProcess) throws -> R
+) async throws -> R {
+    try await LiveTests.run {
+        try withServerBlocking(
+            engine: engine, workers: workers, extraArguments: extraArguments, binaryName: binaryName,
+            environment: environment, sourceLocation: sourceLocation, body)
+    }
+}
+
+/// ``withServer`` on the calling thread.
+func withServerBlocking<R>(
     engine: String, workers: String = "1", extraArguments: [String] = [], binaryName: String = "ringside",
     environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) throws -> R

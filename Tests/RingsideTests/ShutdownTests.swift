@@ -12,8 +12,8 @@ import Glibc
 @Suite("Health checks and graceful shutdown")
 struct ShutdownTests {
     @Test("/healthz and /readyz answer 200 (GET and HEAD)", arguments: engines)
-    func healthChecks(engine: String) throws {
-        try withServer(engine: engine) { server in
+    func healthChecks(engine: String) async throws {
+        try await withServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             let alive = try client.exchange("GET", "/healthz")
             #expect(alive.status == 200)
@@ -28,8 +28,8 @@ struct ShutdownTests {
     }
 
     @Test("Paths are configurable and can be turned off", arguments: engines)
-    func configurablePaths(engine: String) throws {
-        try withServer(engine: engine, extraArguments: ["--liveness-path", "/live", "--readiness-path", ""]) { server in
+    func configurablePaths(engine: String) async throws {
+        try await withServer(engine: engine, extraArguments: ["--liveness-path", "/live", "--readiness-path", ""]) { server in
             let client = try RawClient(port: server.port)
             #expect(try client.exchange("GET", "/live").status == 200)
             #expect(try client.exchange("GET", "/healthz").status == 404)

@@ -43,8 +43,8 @@ import Glibc
     static func against(
         _ fake: FakeUpstream, engine: String, timeout: String = "1", idle: String = "0.5", _ extra: [String] = [],
         sourceLocation: SourceLocation = #_sourceLocation, _ body: (ServerProcess) throws -> Void
-    ) throws {
-        try withServer(engine: engine, extraArguments: upstream(fake.port, timeout: timeout, idle: idle, extra)) { server in
+    ) async throws {
+        try await withServer(engine: engine, extraArguments: upstream(fake.port, timeout: timeout, idle: idle, extra)) { server in
             let baseline = try openDescriptorCount(server.pid)
             try body(server)
             let count = try waitForDescriptors(server.pid, toReturnTo: baseline)
@@ -68,9 +68,9 @@ import Glibc
     // MARK: Real upstreams
 
     @Test(arguments: engines)
-    func fromItself(engine: String) throws {
+    func fromItself(engine: String) async throws {
         let expected = try Fixtures.avatar()
-        try withServer(engine: engine, extraArguments: ["--upstream-idle-timeout", "0.5"]) { server in
+        try await withServer(engine: engine, extraArguments: ["--upstream-idle-timeout", "0.5"]) { server in
             let baseline = try openDescriptorCount(server.pid)
             let client = try RawClient(port: server.port)
             for _ in 0..<5 {
@@ -104,10 +104,10 @@ import Glibc
     }
 
     @Test(arguments: engines)
-    func fromSecondProcess(engine: String) throws {
+    func fromSecondProcess(engine: String) async throws {
         let expected = try Fixtures.avatar()
         let avatarServer = try ServerProcess(engine: engine)
-        try withServer(engine: engine, extraArguments: Self.upstream(avatarServer.port)) { server in
+        try await withServer(engine: engine, extraArguments: Self.upstream(avatarServer.port)) { server in
             let baseline = try openDescriptorCount(server.pid)
             for _ in 0..<3 {
                 let response = try Self.getUser(server)
@@ -124,9 +124,9 @@ import Glibc
     // MARK: Misbehaving upstreams
 
     @Test(arguments: engines)
-    func refused(engine: String) throws {
+    func refused(engine: String) async throws {
         let port = try FakeUpstream.refusedPort()
-        try withServer(engine: engine, extraArguments: Self.upstream(port)) { server in
+        try await withServer(engine: engine, extraArguments: Self.upstream(port)) { server in
             let baseline = try openDescriptorCount(server.pid)
             for _ in 0..<5 { Self.expectError(try Self.getUser(server), 502, "connection failed (errno \(ECONNREFUSED))") }
             #expect(try waitForDescriptors(server.pid, toReturnTo: baseline) == baseline)
@@ -134,12 +134,12 @@ import Glibc
     }
 
     @Test(arguments: engines)
-    func neverAnswers(engine: String) throws {
+    func neverAnswers(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             _ = connection.waitForClose(seconds: 30)
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<3 {
                 let started = monotonicSeconds()
                 Self.expectError(try Self.getUser(server), 504, "timed out (responseHead)")
@@ -152,7 +152,7 @@ import Glibc
     }
 
     @Test(arguments: engines)
-    func slowButSteady(engine: String) throws {
+    func slowButSteady(engine: String) async throws {
         let body = String(repeating: "x", count: 150)
         let fake = try FakeUpstream { connection in
             while connection.readRequest() != nil {
@@ -161,65 +161,65 @@ import Glibc
                 connection.drip(upstreamResponse(body, fields: []), delay: 0.01)
             }
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             let response = try Self.getUser(server)
             #expect(response.status == 200 && response.bodyText == body)
         }
     }
 
     @Test(arguments: engines)
-    func slowHead(engine: String) throws {
+    func slowHead(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.drip(upstreamResponse("{}"), delay: 0.1)  // ~7 s for the head
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             Self.expectError(try Self.getUser(server), 504, "timed out (responseHead)")
         }
     }
 
     @Test(arguments: engines)
-    func stallsMidBody(engine: String) throws {
+    func stallsMidBody(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
             _ = connection.waitForClose(seconds: 30)
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             Self.expectError(try Self.getUser(server), 504, "timed out (bodyProgress)")
         }
     }
 
     @Test(arguments: engines)
-    func closesMidBody(engine: String) throws {
+    func closesMidBody(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<5 { Self.expectError(try Self.getUser(server), 502, "closed the connection before the response was complete") }
         }
     }
 
     @Test(arguments: engines)
-    func resetsMidBody(engine: String) throws {
+    func resetsMidBody(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
             pause(0.05)
             connection.reset()
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<5 { Self.expectError(try Self.getUser(server), 502, "closed the connection before the response was complete") }
         }
     }
 
     @Test(arguments: engines)
-    func malformedStatusLine(engine: String) throws {
+    func malformedStatusLine(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             while connection.readRequest() != nil { connection.write("HTTP/1.1 2OO OK\r\ncontent-length: 2\r\n\r\n{}") }
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<5 { Self.expectError(try Self.getUser(server), 502, "malformed response (statusLine)") }
             // Each malformed answer cost its connection.
             #expect(fake.wait { $0.connections == 5 }.connections == 5)
@@ -227,11 +227,11 @@ import Glibc
     }
 
     @Test(arguments: engines)
-    func bodyLongerThanContentLength(engine: String) throws {
+    func bodyLongerThanContentLength(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             while connection.readRequest() != nil { connection.write(upstreamResponse("{}") + "trailing garbage") }
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<3 {
                 let response = try Self.getUser(server)
                 #expect(response.status == 200 && response.bodyText == "{}")
@@ -245,19 +245,19 @@ import Glibc
     static let tenMegabytes = String(repeating: "0123456789", count: 1_000_000)
 
     @Test(arguments: engines)
-    func tenMegabytes(engine: String) throws {
+    func tenMegabytes(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             while connection.readRequest() != nil { connection.write(upstreamResponse(Self.tenMegabytes)) }
         }
         // Over the limit (1 MiB by default): refused from its content-length.
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<3 { Self.expectError(try Self.getUser(server), 502, "too large") }
         }
         // Within the limit: all ten megabytes, twice over one kept-alive upstream connection
         // (a long idle timeout: comparing ten megabytes in a debug build takes a while).
         let connections = fake.current.connections
         let arguments = Self.upstream(fake.port, timeout: "10", idle: "60", ["--upstream-max-body", "\(16 << 20)"])
-        try withServer(engine: engine, extraArguments: arguments) { server in
+        try await withServer(engine: engine, extraArguments: arguments) { server in
             let client = try RawClient(port: server.port, timeoutSeconds: 20)
             var bodies: [[UInt8]] = []
             for _ in 0..<2 {
@@ -277,11 +277,11 @@ import Glibc
     // MARK: The pool
 
     @Test(arguments: engines)
-    func keepAliveReuse(engine: String) throws {
+    func keepAliveReuse(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             while connection.readRequest() != nil { connection.write(upstreamResponse("{\"n\":1}")) }
         }
-        try Self.against(fake, engine: engine) { server in
+        try await Self.against(fake, engine: engine) { server in
             for _ in 0..<10 {
                 let response = try Self.getUser(server)
                 #expect(response.bodyText == "{\"n\":1}")
@@ -296,13 +296,13 @@ import Glibc
     /// sees the EOF and closes it at once (long before its own 30 s idle
     /// timeout), and the next call opens a new one, sending its request once.
     @Test(arguments: engines)
-    func idleCloseDetected(engine: String) throws {
+    func idleCloseDetected(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write(upstreamResponse("{}"))
             pause(0.05)
         }
-        try Self.against(fake, engine: engine, timeout: "5", idle: "30") { server in
+        try await Self.against(fake, engine: engine, timeout: "5", idle: "30") { server in
             let baseline = try openDescriptorCount(server.pid)
             for round in 1...3 {
                 let response = try Self.getUser(server)
@@ -318,13 +318,13 @@ import Glibc
     /// closes without a byte of answer: the GET is sent once more on a new
     /// connection and answered.
     @Test(arguments: engines)
-    func idempotentRetry(engine: String) throws {
+    func idempotentRetry(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write(upstreamResponse("{\"first\":\(connection.index)}"))
             if connection.index == 0 { connection.readRequest() }  // then closes, unanswered
         }
-        try Self.against(fake, engine: engine, timeout: "5") { server in
+        try await Self.against(fake, engine: engine, timeout: "5") { server in
             let first = try Self.getUser(server)
             let second = try Self.getUser(server)
             #expect(first.bodyText == "{\"first\":0}" && second.bodyText == "{\"first\":1}")
@@ -334,13 +334,13 @@ import Glibc
 
     /// The same for a POST (the handler API server's /client/echo): not idempotent, never sent twice.
     @Test(arguments: engines)
-    func noRetryForPost(engine: String) throws {
+    func noRetryForPost(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             connection.write(upstreamResponse("one", fields: []))
             connection.readRequest()
         }
-        try withAPIServer(engine: engine, extraArguments: ["--upstream-port", "\(fake.port)"]) { server in
+        try await withAPIServer(engine: engine, extraArguments: ["--upstream-port", "\(fake.port)"]) { server in
             let client = try RawClient(port: server.port)
             #expect(try client.exchange("POST", "/client/echo", body: "a").bodyText == "one")
             let second = try client.exchange("POST", "/client/echo", body: "b")
@@ -350,12 +350,12 @@ import Glibc
     }
 
     @Test(arguments: engines)
-    func queueAndExhaustion(engine: String) throws {
+    func queueAndExhaustion(engine: String) async throws {
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             _ = connection.waitForClose(seconds: 30)
         }
-        try Self.against(fake, engine: engine, timeout: "2", ["--upstream-connections", "1", "--upstream-queue", "1"]) { server in
+        try await Self.against(fake, engine: engine, timeout: "2", ["--upstream-connections", "1", "--upstream-queue", "1"]) { server in
             let statuses = Mutex<[Int]>([])
             let port = server.port
             Self.concurrently(3) { index in
@@ -371,14 +371,14 @@ import Glibc
     /// The client leaves while /v1/user waits for the upstream: the upstream
     /// connection is closed at once (long before the 5 s head timeout), not pooled.
     @Test(arguments: engines)
-    func cancellation(engine: String) throws {
+    func cancellation(engine: String) async throws {
         let closedAfter = Mutex<Double>(-1)
         let fake = try FakeUpstream { connection in
             connection.readRequest()
             let read = monotonicSeconds()
             if connection.waitForClose(seconds: 10) { closedAfter.withLock { $0 = monotonicSeconds() - read } }
         }
-        try Self.against(fake, engine: engine, timeout: "5") { server in
+        try await Self.against(fake, engine: engine, timeout: "5") { server in
             let client = try RawClient(port: server.port)
             try client.send(RawClient.request("GET", "/v1/user"))
             _ = fake.wait { $0.requests == 1 }
@@ -416,8 +416,8 @@ import Glibc
 
     /// The call starts and resumes on the worker's thread: no hop to another.
     @Test(arguments: engines)
-    func sameThread(engine: String) throws {
-        try withAPIServer(engine: engine) { server in
+    func sameThread(engine: String) async throws {
+        try await withAPIServer(engine: engine) { server in
             let client = try RawClient(port: server.port)
             for _ in 0..<3 {
                 #expect(try client.exchange("GET", "/client/thread").bodyText == "200 static on the same thread")

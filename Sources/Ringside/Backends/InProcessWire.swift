@@ -146,6 +146,8 @@ package final class InProcessWire: Sendable {
                 let ready = state.withLock { state -> Bool in
                     guard let pipe = state.pipes[id] else { return true }
                     if !pipe.toClient.isEmpty || pipe.serverFinished { return true }
+                    // The alarm may have gone off before this reader waits: it nudges only a waiting one.
+                    if ContinuousClock.now >= deadline { return true }
                     state.pipes[id]!.reader = continuation
                     return false
                 }

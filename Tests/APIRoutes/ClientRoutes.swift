@@ -1,5 +1,5 @@
 // Routes that call an upstream with `HTTPClient`: this server itself, or the
-// server at `--upstream-port P` (127.0.0.1).
+// server at `upstreamPort` (127.0.0.1).
 import Ringside
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +10,8 @@ func failure(_ error: HTTPClientError) -> Response {
     Response(status: error.gatewayStatus, text: "\(error)")
 }
 
-func addClientRoutes(to router: inout Router) {
-    let upstream = option("--upstream-port").flatMap(Int.init).map {
+func addClientRoutes(to router: inout Router, upstreamPort: Int?) {
+    let upstream = upstreamPort.map {
         try! HTTPClient(host: "127.0.0.1", port: $0)
     } ?? (try! HTTPClient.thisServer())
 
