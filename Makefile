@@ -126,7 +126,7 @@ LLHTTP_INCLUDE = /usr/share/include/llhttp
 DIFF_SOURCES = Sources/HTTP1/*.swift Fuzz/Differential.swift Fuzz/AllowList.swift \
 	Tests/HTTP1Tests/ChunkExtensionGrammar.swift $(FUZZ_DIR)/llhttp/*.o
 
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-explore fuzz-minimize
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-run-one fuzz-explore fuzz-minimize
 
 # node-llhttp, installed only when missing (as `deps` installs liburing-dev).
 fuzz-deps:
@@ -134,22 +134,34 @@ fuzz-deps:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-llhttp; \
 		else echo "missing package: node-llhttp (run: sudo apt-get install node-llhttp)"; exit 1; fi; }
 
+# One swiftc per fuzzer, so `make -j` builds them side by side (`fuzz` does, on every core).
+FUZZ_BINARIES = $(FUZZERS:%=$(FUZZ_DIR)/%-fuzzer)
+FUZZ_JOBS_BUILD ?= $(shell nproc)
 fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS_BUILD) $(FUZZ_BINARIES)
+
+$(FUZZ_DIR)/parser-fuzzer: Sources/HTTP1/*.swift Fuzz/ParserFuzzer.swift
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ParserFuzzer $^ -o $@
+$(FUZZ_DIR)/chunked-fuzzer: Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer $^ -o $@
+$(FUZZ_DIR)/response-fuzzer: Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer $^ -o $@
+$(FUZZ_DIR)/llhttp/.built: Fuzz/LLHTTP/llhttp_shim.c
 	@mkdir -p $(FUZZ_DIR)/llhttp
-	$(SWIFTC) $(FUZZ_FLAGS) -module-name ParserFuzzer Sources/HTTP1/*.swift Fuzz/ParserFuzzer.swift \
-		-o $(FUZZ_DIR)/parser-fuzzer
-	$(SWIFTC) $(FUZZ_FLAGS) -module-name ChunkedFuzzer Sources/HTTP1/*.swift Fuzz/ChunkedFuzzer.swift \
-		-o $(FUZZ_DIR)/chunked-fuzzer
 	for c in $(LLHTTP_SOURCES)/*.c Fuzz/LLHTTP/llhttp_shim.c; do \
 		$(FUZZ_CC) -c -O1 -g -fsanitize=fuzzer-no-link,address -DLLHTTP_STRICT_MODE=1 \
 			-I$(LLHTTP_INCLUDE) -IFuzz/LLHTTP $$c -o $(FUZZ_DIR)/llhttp/$$(basename $$c .c).o || exit 1; \
 	done
+	touch $@
+$(FUZZ_DIR)/diff-parser-fuzzer: $(FUZZ_DIR)/llhttp/.built Sources/HTTP1/*.swift Fuzz/*.swift
 	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialParserFuzzer $(DIFF_SOURCES) \
-		Fuzz/DifferentialParserFuzzer.swift -o $(FUZZ_DIR)/diff-parser-fuzzer
+		Fuzz/DifferentialParserFuzzer.swift -o $@
+$(FUZZ_DIR)/diff-chunked-fuzzer: $(FUZZ_DIR)/llhttp/.built Sources/HTTP1/*.swift Fuzz/*.swift
 	$(SWIFTC) $(FUZZ_FLAGS) -I Fuzz/LLHTTP -module-name DifferentialChunkedFuzzer $(DIFF_SOURCES) \
-		Fuzz/DifferentialChunkedFuzzer.swift -o $(FUZZ_DIR)/diff-chunked-fuzzer
-	$(SWIFTC) $(FUZZ_FLAGS) -module-name ResponseFuzzer Sources/HTTP1/*.swift Fuzz/ResponseFuzzer.swift \
-		-o $(FUZZ_DIR)/response-fuzzer
+		Fuzz/DifferentialChunkedFuzzer.swift -o $@
 
 # CI's gate, the same result on every machine (OSS-Fuzz's regression half): each fuzzer first
 # replays every committed input of its corpus (Fuzz/corpus/X, the found-* regressions among them;
@@ -169,17 +181,25 @@ FUZZ_ENV = SWIFT_BACKTRACE=enable=no SWIFT_DETERMINISTIC_HASHING=1
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
 		seeds=$${f#diff-}; \
-		runs=$(FUZZ_RUNS); \
-		for entry in $(FUZZ_PLAN); do [ -n "$$runs" ] || [ "$${entry%%:*}" != "$$f" ] || runs=$${entry#*:}; done; \
 		echo "== $$f-fuzzer: replay of Fuzz/corpus/$$seeds ($$(ls Fuzz/corpus/$$seeds | wc -l) inputs)"; \
 		$(FUZZ_ENV) $(FUZZ_DIR)/$$f-fuzzer -runs=1 -timeout=10 Fuzz/corpus/$$seeds/* >$(FUZZ_DIR)/replay-$$f.log 2>&1 \
 			|| { cat $(FUZZ_DIR)/replay-$$f.log; exit 1; }; \
 		grep -c '^Executed ' $(FUZZ_DIR)/replay-$$f.log | sed 's/^/   replayed: /'; \
-		rm -rf $(FUZZ_DIR)/corpus-$$f; mkdir -p $(FUZZ_DIR)/corpus-$$f; cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$$f/; \
-		echo "== $$f-fuzzer: $$runs runs from seed $(FUZZ_SEED)"; \
-		$(FUZZ_ENV) $(FUZZ_DIR)/$$f-fuzzer $(FUZZ_DIR)/corpus-$$f -dict=Fuzz/$$seeds.dict \
-			-seed=$(FUZZ_SEED) -runs=$$runs $(FUZZ_REPEATABLE) -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/; \
 	done
+	@# The seeded runs, as many at once as there are cores: each is repeatable on its own.
+	@printf '%s\n' $(FUZZERS) | xargs -P $(FUZZ_JOBS_BUILD) -I{} $(MAKE) --no-print-directory fuzz-run-one FUZZER={} \
+		|| { for f in $(FUZZERS); do cat $(FUZZ_DIR)/run-$$f.log; done; exit 1; }
+	@for f in $(FUZZERS); do echo "== $$f-fuzzer: $$(head -1 $(FUZZ_DIR)/run-$$f.log)"; grep -E '^(#[0-9]+\s+DONE|Done)' $(FUZZ_DIR)/run-$$f.log; done
+
+# One fuzzer's seeded run (FUZZER=name), its output in .build-fuzz/run-NAME.log.
+fuzz-run-one:
+	@seeds=$${FUZZER#diff-}; runs=$(FUZZ_RUNS); \
+	for entry in $(FUZZ_PLAN); do [ -n "$$runs" ] || [ "$${entry%%:*}" != "$(FUZZER)" ] || runs=$${entry#*:}; done; \
+	rm -rf $(FUZZ_DIR)/corpus-$(FUZZER); mkdir -p $(FUZZ_DIR)/corpus-$(FUZZER); cp Fuzz/corpus/$$seeds/* $(FUZZ_DIR)/corpus-$(FUZZER)/; \
+	{ echo "$$runs runs from seed $(FUZZ_SEED)"; \
+	  $(FUZZ_ENV) $(FUZZ_DIR)/$(FUZZER)-fuzzer $(FUZZ_DIR)/corpus-$(FUZZER) -dict=Fuzz/$$seeds.dict \
+		-seed=$(FUZZ_SEED) -runs=$$runs $(FUZZ_REPEATABLE) -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/$(FUZZER)- 2>&1; } >$(FUZZ_DIR)/run-$(FUZZER).log
 
 # Exploration, never a gate (OSS-Fuzz's continuous half): random seeds (printed as `Seed:`), each
 # fuzzer for FUZZ_SECONDS, FUZZ_JOBS processes at once (-fork), on a corpus kept across runs in
@@ -223,12 +243,13 @@ $(LINT_VENV)/.installed:
 lint-deploy: $(LINT_VENV)/.installed
 	deploy/lint $(LINT_VENV)
 
-# The seccomp profile on a real server: the release ringside (what a container runs) under it
-# serves with io_uring, and without the profile's io_uring calls falls back to epoll and says so.
+# The seccomp profile on a real server: ringside under it serves with io_uring, and without the
+# profile's io_uring calls falls back to epoll and says so. The ASan build `make test` made: it
+# makes every call the plain one does, and its runtime's besides.
 check-seccomp: deps
 	@dpkg -s python3-seccomp >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-seccomp; }
-	$(SWIFT) build -c release --product ringside
-	$(SYSTEM_PYTHON) deploy/seccomp/check.py deploy/seccomp/ringside.json --run .build/release/ringside
+	$(SWIFT) build --product ringside $(ASAN_BUILD)
+	$(SYSTEM_PYTHON) deploy/seccomp/check.py deploy/seccomp/ringside.json --run .build-asan/debug/ringside
 
 # The scratch image from a fully static ringside built here (glibc, liburing and the
 # Swift runtime linked in), with podman; not run by CI. The root Dockerfile builds
