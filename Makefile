@@ -72,15 +72,18 @@ test-plain: deps test-deps
 example-package: deps
 	cd Examples/UserPackage && $(SWIFT) test
 
-# The DocC catalog with the library's symbols, checked by the toolchain's docc
-# (warnings are errors), and HTTP1's (its strictness policy). Output: .build-docs/*.doccarchive
+# The DocC catalogs with their modules' symbols (RingsideTesting's with its extensions of Ringside),
+# checked by the toolchain's docc (warnings are errors), and HTTP1's (its strictness policy).
+# Symbols come from the ASan build `make test` made (built first if missing).
+# Output: .build-docs/*.doccarchive
 DOCC ?= $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/docc
 docs: deps
-	$(SWIFT) package dump-symbol-graph >/dev/null
+	$(SWIFT) package $(ASAN_BUILD) dump-symbol-graph >/dev/null
 	rm -rf .build-docs && mkdir -p .build-docs/symbols
 	@set -e; for module in Ringside RingsideTesting HTTP1; do \
 		mkdir -p .build-docs/symbols-$$module; \
-		cp .build/*/symbolgraph/$$module.symbols.json .build-docs/symbols-$$module/; \
+		cp .build-asan/*/symbolgraph/$$module.symbols.json .build-docs/symbols-$$module/; \
+		if [ $$module = RingsideTesting ]; then cp .build-asan/*/symbolgraph/$$module@Ringside.symbols.json .build-docs/symbols-$$module/; fi; \
 		$(DOCC) convert Sources/$$module/$$module.docc --additional-symbol-graph-dir .build-docs/symbols-$$module \
 			--fallback-display-name $$module --fallback-bundle-identifier org.ringside.$$module \
 			--output-path .build-docs/$$module.doccarchive --warnings-as-errors; \

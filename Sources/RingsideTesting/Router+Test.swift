@@ -1,12 +1,12 @@
 public import Logging
 public import Ringside
 
-/// Where ``Ringside/Router/test(_:configuration:logger:_:)`` serves the router.
+/// Where `test(_:configuration:logger:_:)` serves the router.
 public enum TestingSetup: Sendable, CustomStringConvertible {
     /// A worker of the server, run in this process on pipes instead of
     /// sockets: the real router, HTTP core, handlers and timers; no port,
     /// no socket, no thread beyond the worker's. Handlers that call other
-    /// services with ``Ringside/HTTPClient`` fail to connect: test those `.live`.
+    /// services with `HTTPClient` fail to connect: test those `.live`.
     case inProcess
     /// A real server on a free loopback port, with `engine`, reached over TCP.
     case live(engine: ServerConfiguration.Engine = .auto)

@@ -1,7 +1,7 @@
 public import HTTPTypes
 import Synchronization
 
-/// The client a ``Ringside/Router/test(_:configuration:logger:_:)`` closure
+/// The client a `test(_:configuration:logger:_:)` closure
 /// is given: requests as values in, whole responses out, over the real
 /// router, HTTP core and handlers.
 ///
@@ -58,7 +58,7 @@ public final class TestClient: Sendable {
         return response
     }
 
-    /// Sends a request built from its parts; see ``TestRequest/init(method:path:headers:body:)``.
+    /// Sends a request built from its parts; see `TestRequest.init(method:path:headers:body:)`.
     public func execute(
         uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: [UInt8]? = nil
     ) async throws -> TestResponse {

@@ -30,7 +30,7 @@ public struct TestRequest: Sendable {
         TestRequest(form: .raw(bytes, method: method))
     }
 
-    /// ``raw(_:method:)`` with text (write `\r\n` yourself).
+    /// `raw(_:method:)` with text (write `\r\n` yourself).
     public static func raw(_ text: String, method: HTTPRequest.Method = .get) -> TestRequest {
         raw(Array(text.utf8), method: method)
     }
