@@ -53,33 +53,35 @@ struct AccessLogTests {
 
     @Test("--log-format json: access lines to standard output and log lines are JSON objects; --log-level filters",
           arguments: engines)
-    func jsonLines(engine: String) throws {
-        let server = try ServerProcess(engine: engine, extraArguments: ["--access-log", "-", "--log-format", "json"])
-        let client = try RawClient(port: server.port)
-        #expect(try client.exchange("GET", "/v1/avatar").status == 200)
-        #expect(try client.exchange("GET", "/missing\"quote").status == 404)
-        #expect(server.stop() == .exited(0))
-        let access = server.stdout.split(separator: "\n").filter { !$0.hasPrefix("Listening on") }
-        try #require(access.count == 2, "\(server.stdout)")
-        let objects = try access.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        #expect(objects[0]["method"] as? String == "GET" && objects[0]["path"] as? String == "/v1/avatar")
-        #expect(objects[0]["status"] as? Int == 200 && objects[0]["request_id"] is NSNull)
-        #expect(objects[1]["path"] as? String == "/missing\"quote" && objects[1]["status"] as? Int == 404)
-        #expect((objects[0]["remote"] as? String)?.hasPrefix("127.0.0.1:") == true)
-        #expect(objects[0]["duration"] is NSNumber && objects[0]["bytes"] as? Int ?? 0 > 3696)
-        // The "stopping" line on SIGTERM, as JSON.
-        let logLines = server.stderr.split(separator: "\n")
-        try #require(!logLines.isEmpty)
-        for line in logLines {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
-            #expect(object["level"] is String && object["message"] is String && object["time"] is String, "\(line)")
-        }
-        #expect(logLines.contains { $0.contains("\"level\":\"info\"") && $0.contains("\"message\":\"stopping\"") })
+    func jsonLines(engine: String) async throws {
+        try await LiveTests.run {
+            let server = try ServerProcess(engine: engine, extraArguments: ["--access-log", "-", "--log-format", "json"])
+            let client = try RawClient(port: server.port)
+            #expect(try client.exchange("GET", "/v1/avatar").status == 200)
+            #expect(try client.exchange("GET", "/missing\"quote").status == 404)
+            #expect(server.stop() == .exited(0))
+            let access = server.stdout.split(separator: "\n").filter { !$0.hasPrefix("Listening on") }
+            try #require(access.count == 2, "\(server.stdout)")
+            let objects = try access.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+            #expect(objects[0]["method"] as? String == "GET" && objects[0]["path"] as? String == "/v1/avatar")
+            #expect(objects[0]["status"] as? Int == 200 && objects[0]["request_id"] is NSNull)
+            #expect(objects[1]["path"] as? String == "/missing\"quote" && objects[1]["status"] as? Int == 404)
+            #expect((objects[0]["remote"] as? String)?.hasPrefix("127.0.0.1:") == true)
+            #expect(objects[0]["duration"] is NSNumber && objects[0]["bytes"] as? Int ?? 0 > 3696)
+            // The "stopping" line on SIGTERM, as JSON.
+            let logLines = server.stderr.split(separator: "\n")
+            try #require(!logLines.isEmpty)
+            for line in logLines {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+                #expect(object["level"] is String && object["message"] is String && object["time"] is String, "\(line)")
+            }
+            #expect(logLines.contains { $0.contains("\"level\":\"info\"") && $0.contains("\"message\":\"stopping\"") })
 
-        // --log-level warning: the info line is not written.
-        let quiet = try ServerProcess(engine: engine, extraArguments: ["--log-level", "warning"])
-        #expect(quiet.stop() == .exited(0))
-        #expect(!quiet.stderr.contains("stopping"), "\(quiet.stderr)")
+            // --log-level warning: the info line is not written.
+            let quiet = try ServerProcess(engine: engine, extraArguments: ["--log-level", "warning"])
+            #expect(quiet.stop() == .exited(0))
+            #expect(!quiet.stderr.contains("stopping"), "\(quiet.stderr)")
+        }
     }
 
     @Test("lines are written per loop turn, not per request", arguments: engines)
@@ -103,11 +105,13 @@ struct AccessLogTests {
     }
 
     @Test("an access log that cannot be opened stops the start with one line")
-    func unopenable() throws {
-        let result = try runCommand(try ServerProcess.binaryPath(), [
-            "serve", "--host", "127.0.0.1", "--port", "0", "--access-log", "/nonexistent-dir/access.log",
-        ])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot open access log /nonexistent-dir/access.log"), "\(result.stderr)")
+    func unopenable() async throws {
+        try await LiveTests.run {
+            let result = try runCommand(try ServerProcess.binaryPath(), [
+                "serve", "--host", "127.0.0.1", "--port", "0", "--access-log", "/nonexistent-dir/access.log",
+            ])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("cannot open access log /nonexistent-dir/access.log"), "\(result.stderr)")
+        }
     }
 }

@@ -10,38 +10,40 @@ import Glibc
 @Suite(.serialized)
 struct ExampleTests {
     @Test(arguments: engines)
-    func exampleAnswersEveryRoute(engine: String) throws {
-        let port = try RawClient.findFreePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ServerProcess.binaryPath("HelloRingside"))
-        process.arguments = [String(port), engine]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try ServerProcess.withShellSignalState { try process.run() }
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    func exampleAnswersEveryRoute(engine: String) async throws {
+        try await LiveTests.run {
+            let port = try RawClient.findFreePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try ServerProcess.binaryPath("HelloRingside"))
+            process.arguments = [String(port), engine]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try ServerProcess.withShellSignalState { try process.run() }
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        let client = try RawClient.connectWhenAccepting(port: port, within: 10)  // it prints to a buffered stdout
-        let root = try client.exchange("GET", "/")
-        #expect(root.status == 200)
-        #expect(root.bodyText == "Hello from Ringside\n")
+            let client = try RawClient.connectWhenAccepting(port: port, within: 10)  // it prints to a buffered stdout
+            let root = try client.exchange("GET", "/")
+            #expect(root.status == 200)
+            #expect(root.bodyText == "Hello from Ringside\n")
 
-        let hello = try client.exchange("GET", "/hello/ringside")
-        #expect(hello.header("content-type") == "application/json")
-        #expect(hello.bodyText == #"{"hello":"ringside"}"#)
+            let hello = try client.exchange("GET", "/hello/ringside")
+            #expect(hello.header("content-type") == "application/json")
+            #expect(hello.bodyText == #"{"hello":"ringside"}"#)
 
-        let later = try client.exchange("GET", "/later?who=tests")
-        #expect(later.bodyText == "later, tests\n")
+            let later = try client.exchange("GET", "/later?who=tests")
+            #expect(later.bodyText == "later, tests\n")
 
-        let sum = try client.exchange("POST", "/sum", body: "\u{1}\u{2}\u{3}")
-        #expect(sum.bodyText == "6\n")
+            let sum = try client.exchange("POST", "/sum", body: "\u{1}\u{2}\u{3}")
+            #expect(sum.bodyText == "6\n")
 
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = monotonicSeconds() + 10
-        while process.isRunning && monotonicSeconds() < deadline { usleep(10_000) }
-        #expect(!process.isRunning, "the example ignored SIGTERM")
-        if !process.isRunning {
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0,
-                    "exit \(process.terminationReason) \(process.terminationStatus)")
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = monotonicSeconds() + 10
+            while process.isRunning && monotonicSeconds() < deadline { usleep(10_000) }
+            #expect(!process.isRunning, "the example ignored SIGTERM")
+            if !process.isRunning {
+                #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                        "exit \(process.terminationReason) \(process.terminationStatus)")
+            }
         }
     }
 

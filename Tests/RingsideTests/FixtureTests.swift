@@ -4,10 +4,12 @@ import Testing
 @Suite("Avatar fixture")
 struct FixtureTests {
     @Test("The embedded resource is valid JSON of exactly 3696 bytes")
-    func resourceShape() throws {
-        let bytes = try Fixtures.avatar()
-        #expect(bytes.count == Fixtures.avatarLength)
-        #expect((try? JSONSerialization.jsonObject(with: Data(bytes))) != nil, "avatar.json does not parse as JSON")
+    func resourceShape() async throws {
+        try await LiveTests.run {
+            let bytes = try Fixtures.avatar()
+            #expect(bytes.count == Fixtures.avatarLength)
+            #expect((try? JSONSerialization.jsonObject(with: Data(bytes))) != nil, "avatar.json does not parse as JSON")
+        }
     }
 
     // CI always clones the repo with shared/ beside it, so this runs there;
@@ -16,10 +18,12 @@ struct FixtureTests {
         "Sources/Workloads/Resources/avatar.json is byte-identical to shared/fixtures/avatar.json",
         .enabled(if: FileManager.default.fileExists(atPath: Fixtures.sharedAvatarPath))
     )
-    func matchesSharedFixture() throws {
-        let resource = try Fixtures.avatar()
-        let shared = try Fixtures.bytes(atPath: Fixtures.sharedAvatarPath)
-        let difference = firstDifference(resource, shared)
-        #expect(difference == nil, "\(Fixtures.avatarPath) vs \(Fixtures.sharedAvatarPath): \(difference ?? "")")
+    func matchesSharedFixture() async throws {
+        try await LiveTests.run {
+            let resource = try Fixtures.avatar()
+            let shared = try Fixtures.bytes(atPath: Fixtures.sharedAvatarPath)
+            let difference = firstDifference(resource, shared)
+            #expect(difference == nil, "\(Fixtures.avatarPath) vs \(Fixtures.sharedAvatarPath): \(difference ?? "")")
+        }
     }
 }

@@ -80,100 +80,106 @@ struct HardeningFaultTests {
 
     @Test("SIGTERM with 50 pipelined requests in flight: every response that arrives is complete; exit 0 in time",
           arguments: engines)
-    func sigtermWithRequestsInFlight(engine: String) throws {
-        let expected = try Fixtures.avatar()
-        let drain = 3.0
-        let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "3"])
-        let client = try RawClient(port: server.port, timeoutSeconds: 5)
-        let paths = (0..<50).map { $0 % 5 == 4 ? "/nope" : "/v1/avatar" }
-        try client.send(paths.flatMap { RawClient.request("GET", $0) })
-        let start = monotonicSeconds()
-        kill(server.pid, SIGTERM)
+    func sigtermWithRequestsInFlight(engine: String) async throws {
+        try await LiveTests.run {
+            let expected = try Fixtures.avatar()
+            let drain = 3.0
+            let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "3"])
+            let client = try RawClient(port: server.port, timeoutSeconds: 5)
+            let paths = (0..<50).map { $0 % 5 == 4 ? "/nope" : "/v1/avatar" }
+            try client.send(paths.flatMap { RawClient.request("GET", $0) })
+            let start = monotonicSeconds()
+            kill(server.pid, SIGTERM)
 
-        var answered = 0
-        var ending = ""
-        while answered < paths.count {
-            do {
-                let response = try client.readResponse()
-                let path = paths[answered]
-                if path == "/nope" {
-                    check404(response, context: "response #\(answered) after SIGTERM")
-                } else {
-                    checkAvatar(response, expected: expected, context: "response #\(answered) after SIGTERM")
+            var answered = 0
+            var ending = ""
+            while answered < paths.count {
+                do {
+                    let response = try client.readResponse()
+                    let path = paths[answered]
+                    if path == "/nope" {
+                        check404(response, context: "response #\(answered) after SIGTERM")
+                    } else {
+                        checkAvatar(response, expected: expected, context: "response #\(answered) after SIGTERM")
+                    }
+                    answered += 1
+                } catch RawClientError.closedByPeer(let what) {
+                    // Only a close between responses is acceptable.
+                    if what != "before a response arrived" { Issue.record("connection ended mid-response: \(what)") }
+                    ending = "EOF"
+                    break
+                } catch RawClientError.connectionReset {
+                    // Unread pipelined requests make the kernel send RST; only
+                    // whole responses may precede it: nothing may be left over.
+                    client.setReceiveTimeout(0.2)
+                    if case .sentData(let rest) = client.peerState() {
+                        Issue.record("connection reset mid-response, \(rest.count)+ bytes of a partial response buffered")
+                    }
+                    ending = "RST"
+                    break
                 }
-                answered += 1
-            } catch RawClientError.closedByPeer(let what) {
-                // Only a close between responses is acceptable.
-                if what != "before a response arrived" { Issue.record("connection ended mid-response: \(what)") }
-                ending = "EOF"
-                break
-            } catch RawClientError.connectionReset {
-                // Unread pipelined requests make the kernel send RST; only
-                // whole responses may precede it: nothing may be left over.
-                client.setReceiveTimeout(0.2)
-                if case .sentData(let rest) = client.peerState() {
-                    Issue.record("connection reset mid-response, \(rest.count)+ bytes of a partial response buffered")
-                }
-                ending = "RST"
-                break
             }
+            if answered == paths.count {
+                let state = client.timeUntilPeerEnds(within: drain + 2).state
+                #expect(state == .closed || state == .reset, "after all 50 responses the connection was \(state)")
+                ending = "\(state)"
+            }
+            let exited = waitForExit(server, within: drain + 2 - (monotonicSeconds() - start))
+            let took = monotonicSeconds() - start
+            let exit = server.stop()
+            #expect(exited, "the server was still running \(took) s after SIGTERM (drain timeout \(drain) s)")
+            #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
+            // Recorded for the log: how much the server finished before closing.
+            print("SIGTERM drain (\(engine)): \(answered)/\(paths.count) responses, then \(ending), exit after \(took) s")
         }
-        if answered == paths.count {
-            let state = client.timeUntilPeerEnds(within: drain + 2).state
-            #expect(state == .closed || state == .reset, "after all 50 responses the connection was \(state)")
-            ending = "\(state)"
-        }
-        let exited = waitForExit(server, within: drain + 2 - (monotonicSeconds() - start))
-        let took = monotonicSeconds() - start
-        let exit = server.stop()
-        #expect(exited, "the server was still running \(took) s after SIGTERM (drain timeout \(drain) s)")
-        #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
-        // Recorded for the log: how much the server finished before closing.
-        print("SIGTERM drain (\(engine)): \(answered)/\(paths.count) responses, then \(ending), exit after \(took) s")
     }
 
     @Test("SIGTERM with idle connections open: they get EOF and the server exits 0 promptly", arguments: engines)
-    func sigtermClosesIdleConnections(engine: String) throws {
-        let expected = try Fixtures.avatar()
-        let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "3"])
-        let baseline = try openDescriptorCount(server.pid)
-        let served = try (0..<3).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
-        for client in served {
-            try client.send(RawClient.request())
-            checkAvatar(try client.readResponse(), expected: expected)
+    func sigtermClosesIdleConnections(engine: String) async throws {
+        try await LiveTests.run {
+            let expected = try Fixtures.avatar()
+            let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "3"])
+            let baseline = try openDescriptorCount(server.pid)
+            let served = try (0..<3).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
+            for client in served {
+                try client.send(RawClient.request())
+                checkAvatar(try client.readResponse(), expected: expected)
+            }
+            let silent = try (0..<3).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
+            // Wait until the server has accepted all six (the silent ones too).
+            let deadline = monotonicSeconds() + 3
+            while try openDescriptorCount(server.pid) < baseline + 6 && monotonicSeconds() < deadline { pause(0.01) }
+            let start = monotonicSeconds()
+            kill(server.pid, SIGTERM)
+            for (index, client) in (served + silent).enumerated() {
+                let state = client.timeUntilPeerEnds(within: 5).state
+                #expect(state == .closed, "idle connection #\(index) was \(state) after SIGTERM, expected EOF")
+            }
+            let exited = waitForExit(server, within: 5 - (monotonicSeconds() - start))
+            let took = monotonicSeconds() - start
+            let exit = server.stop()
+            #expect(exited, "the server was still running \(took) s after SIGTERM with only idle connections")
+            #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
         }
-        let silent = try (0..<3).map { _ in try RawClient(port: server.port, timeoutSeconds: 5) }
-        // Wait until the server has accepted all six (the silent ones too).
-        let deadline = monotonicSeconds() + 3
-        while try openDescriptorCount(server.pid) < baseline + 6 && monotonicSeconds() < deadline { pause(0.01) }
-        let start = monotonicSeconds()
-        kill(server.pid, SIGTERM)
-        for (index, client) in (served + silent).enumerated() {
-            let state = client.timeUntilPeerEnds(within: 5).state
-            #expect(state == .closed, "idle connection #\(index) was \(state) after SIGTERM, expected EOF")
-        }
-        let exited = waitForExit(server, within: 5 - (monotonicSeconds() - start))
-        let took = monotonicSeconds() - start
-        let exit = server.stop()
-        #expect(exited, "the server was still running \(took) s after SIGTERM with only idle connections")
-        #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
     }
 
     @Test("SIGTERM while a client never reads its responses: exit 0 within drain-timeout + 2 s",
           arguments: engines)
-    func sigtermWithStalledClient(engine: String) throws {
-        let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "1"])
-        let reader = try SmallWindowSocket(port: server.port)
-        let sent = try reader.pipelineUntilServerSendStalls(serverPort: server.port)
-        #expect(sent != nil, "the server's send queue never stopped growing")
-        let start = monotonicSeconds()
-        kill(server.pid, SIGTERM)
-        let exited = waitForExit(server, within: 3)
-        let took = monotonicSeconds() - start
-        let exit = server.stop()
-        #expect(exited, "the server was still running \(took) s after SIGTERM (drain timeout 1 s)")
-        #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
-        withExtendedLifetime(reader) {}
+    func sigtermWithStalledClient(engine: String) async throws {
+        try await LiveTests.run {
+            let server = try ServerProcess(engine: engine, extraArguments: ["--drain-timeout", "1"])
+            let reader = try SmallWindowSocket(port: server.port)
+            let sent = try reader.pipelineUntilServerSendStalls(serverPort: server.port)
+            #expect(sent != nil, "the server's send queue never stopped growing")
+            let start = monotonicSeconds()
+            kill(server.pid, SIGTERM)
+            let exited = waitForExit(server, within: 3)
+            let took = monotonicSeconds() - start
+            let exit = server.stop()
+            #expect(exited, "the server was still running \(took) s after SIGTERM (drain timeout 1 s)")
+            #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
+            withExtendedLifetime(reader) {}
+        }
     }
 
     @Test("--ring-entries 4: 300 connections × 5 requests are all answered (nothing lost to CQ overflow)",

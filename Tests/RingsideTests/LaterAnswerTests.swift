@@ -51,17 +51,19 @@ struct LaterAnswerTests {
 
     @Test("A delayed answer pending at SIGTERM is sent, with connection: close, then the server exits 0",
           arguments: engines)
-    func answeredDuringDrain(engine: String) throws {
-        let server = try ServerProcess(engine: engine, binaryName: "APIServer")
-        let client = try RawClient(port: server.port, timeoutSeconds: 5)
-        try client.send(RawClient.request("GET", "/later?ms=1000"))
-        pause(0.3)
-        kill(server.pid, SIGTERM)
-        let response = try client.readResponse()
-        #expect(response.status == 200 && response.bodyText == "late")
-        #expect(response.header("connection") == "close")
-        #expect(client.timeUntilPeerEnds(within: 3).state == .closed)
-        #expect(waitForExit(server, within: 5))
-        #expect(server.stop() == .exited(0), "\(server.stderrTail)")
+    func answeredDuringDrain(engine: String) async throws {
+        try await LiveTests.run {
+            let server = try ServerProcess(engine: engine, binaryName: "APIServer")
+            let client = try RawClient(port: server.port, timeoutSeconds: 5)
+            try client.send(RawClient.request("GET", "/later?ms=1000"))
+            pause(0.3)
+            kill(server.pid, SIGTERM)
+            let response = try client.readResponse()
+            #expect(response.status == 200 && response.bodyText == "late")
+            #expect(response.header("connection") == "close")
+            #expect(client.timeUntilPeerEnds(within: 3).state == .closed)
+            #expect(waitForExit(server, within: 5))
+            #expect(server.stop() == .exited(0), "\(server.stderrTail)")
+        }
     }
 }

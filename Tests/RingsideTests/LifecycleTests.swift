@@ -45,36 +45,40 @@ struct LifecycleTests {
         "SIGTERM or SIGINT with idle connections open: exit status 0",
         arguments: engines, StopSignal.allCases
     )
-    func shutdownWithIdleConnections(engine: String, signal: StopSignal) throws {
-        let expected = try Fixtures.avatar()
-        let server = try ServerProcess(engine: engine)
-        // One connection that has been served and sits in keep-alive, and
-        // three that never sent a byte.
-        let served = try RawClient(port: server.port)
-        try served.send(RawClient.request())
-        checkAvatar(try served.readResponse(), expected: expected)
-        let idle = try (0..<3).map { _ in try RawClient(port: server.port) }
-        usleep(100_000)  // let the server accept the idle ones
+    func shutdownWithIdleConnections(engine: String, signal: StopSignal) async throws {
+        try await LiveTests.run {
+            let expected = try Fixtures.avatar()
+            let server = try ServerProcess(engine: engine)
+            // One connection that has been served and sits in keep-alive, and
+            // three that never sent a byte.
+            let served = try RawClient(port: server.port)
+            try served.send(RawClient.request())
+            checkAvatar(try served.readResponse(), expected: expected)
+            let idle = try (0..<3).map { _ in try RawClient(port: server.port) }
+            usleep(100_000)  // let the server accept the idle ones
 
-        let exit = server.stop(signal: signal.number)
-        #expect(exit == .exited(0), "server \(exit) on \(signal.rawValue)\n\(server.stderrTail)")
-        for client in [served] + idle {
-            let state = client.peerState()
-            #expect(state == .closed || state == .reset, "a client connection was \(state) after the server exited")
+            let exit = server.stop(signal: signal.number)
+            #expect(exit == .exited(0), "server \(exit) on \(signal.rawValue)\n\(server.stderrTail)")
+            for client in [served] + idle {
+                let state = client.peerState()
+                #expect(state == .closed || state == .reset, "a client connection was \(state) after the server exited")
+            }
         }
     }
 
     @Test("--port with an explicit free port listens on exactly that port", arguments: engines)
-    func explicitPort(engine: String) throws {
-        let expected = try Fixtures.avatar()
-        let port = try RawClient.findFreePort()
-        let server = try ServerProcess(engine: engine, port: port)
-        #expect(server.port == port)
-        let client = try RawClient(port: port)
-        try client.send(RawClient.request())
-        checkAvatar(try client.readResponse(), expected: expected)
-        let exit = server.stop()
-        #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
+    func explicitPort(engine: String) async throws {
+        try await LiveTests.run {
+            let expected = try Fixtures.avatar()
+            let port = try RawClient.findFreePort()
+            let server = try ServerProcess(engine: engine, port: port)
+            #expect(server.port == port)
+            let client = try RawClient(port: port)
+            try client.send(RawClient.request())
+            checkAvatar(try client.readResponse(), expected: expected)
+            let exit = server.stop()
+            #expect(exit == .exited(0), "server \(exit) on SIGTERM\n\(server.stderrTail)")
+        }
     }
 
     @Test("The server starts and serves with each command-line form", arguments: engines, CommandLineVariant.allCases)

@@ -146,9 +146,11 @@ struct UsersFileStartupTests {
         #expect(result.stderr.hasPrefix("ringside: users file \(users): \(message)"), "\(result.stderr)", sourceLocation: sourceLocation)
     }
 
-    @Test func unparsableFile() throws {
-        let file = try UsersFile(json: #"{"alice": "$argon2id$"#)
-        try expectRefused(file.path, "not a JSON object from username to argon2id hash (invalid JSON")
+    @Test func unparsableFile() async throws {
+        try await LiveTests.run {
+            let file = try UsersFile(json: #"{"alice": "$argon2id$"#)
+            try expectRefused(file.path, "not a JSON object from username to argon2id hash (invalid JSON")
+        }
     }
 
     @Test func hashThatIsNotArgon2id() throws {
@@ -166,28 +168,34 @@ struct UsersFileStartupTests {
 /// `ringside hash-password`: the hash of stdin's password, for a users file.
 @Suite("hash-password")
 struct HashPasswordTests {
-    @Test func printsAnArgon2idHashWithTheLimitsAsked() throws {
-        let result = try runRingside(["hash-password", "--ops", "3", "--mem", "16384"], stdin: "secret\n")
-        #expect(result.status == 0, "\(result.stderr)")
-        let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 1)
-        #expect(result.stdout.hasPrefix("$argon2id$v=19$m=16,t=3,p=1$"), "\(result.stdout)")
-        let again = try runRingside(["hash-password", "--ops", "3", "--mem", "16384"], stdin: "secret\n")
-        #expect(again.stdout != result.stdout, "each hash has its own salt")
+    @Test func printsAnArgon2idHashWithTheLimitsAsked() async throws {
+        try await LiveTests.run {
+            let result = try runRingside(["hash-password", "--ops", "3", "--mem", "16384"], stdin: "secret\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(result.stdout.hasPrefix("$argon2id$v=19$m=16,t=3,p=1$"), "\(result.stdout)")
+            let again = try runRingside(["hash-password", "--ops", "3", "--mem", "16384"], stdin: "secret\n")
+            #expect(again.stdout != result.stdout, "each hash has its own salt")
+        }
     }
 
-    @Test func interactiveLimitsByDefault() throws {
-        let result = try runRingside(["hash-password"], stdin: "secret")
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("$argon2id$v=19$m=65536,t=2,p=1$"), "\(result.stdout)")
+    @Test func interactiveLimitsByDefault() async throws {
+        try await LiveTests.run {
+            let result = try runRingside(["hash-password"], stdin: "secret")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("$argon2id$v=19$m=65536,t=2,p=1$"), "\(result.stdout)")
+        }
     }
 
-    @Test func refusesNoPasswordAndLimitsTooLow() throws {
-        let empty = try runRingside(["hash-password", "--ops", "1", "--mem", "8192"], stdin: "\n")
-        #expect(empty.status == 1)
-        #expect(empty.stderr == "ringside: no password on standard input\n")
-        let low = try runRingside(["hash-password", "--mem", "1024"], stdin: "secret")
-        #expect(low.status != 0 && low.stdout.isEmpty)
-        #expect(low.stderr.contains("--mem at least 8192"), "\(low.stderr)")
+    @Test func refusesNoPasswordAndLimitsTooLow() async throws {
+        try await LiveTests.run {
+            let empty = try runRingside(["hash-password", "--ops", "1", "--mem", "8192"], stdin: "\n")
+            #expect(empty.status == 1)
+            #expect(empty.stderr == "ringside: no password on standard input\n")
+            let low = try runRingside(["hash-password", "--mem", "1024"], stdin: "secret")
+            #expect(low.status != 0 && low.stdout.isEmpty)
+            #expect(low.stderr.contains("--mem at least 8192"), "\(low.stderr)")
+        }
     }
 }

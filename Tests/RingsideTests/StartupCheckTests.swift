@@ -12,32 +12,36 @@ struct StartupCheckTests {
     }
 
     @Test("io_uring blocked by seccomp: one line saying so, exit status 1")
-    func ioUringBlocked() throws {
-        let ringside = try ServerProcess.binaryPath()
-        let launcher = try Self.launcherPath()
-        let result = try runCommand(
-            launcher, [ringside, "serve", "--host", "127.0.0.1", "--port", "0", "--engine", "uring"])
-        let errorText = result.stderr
+    func ioUringBlocked() async throws {
+        try await LiveTests.run {
+            let ringside = try ServerProcess.binaryPath()
+            let launcher = try Self.launcherPath()
+            let result = try runCommand(
+                launcher, [ringside, "serve", "--host", "127.0.0.1", "--port", "0", "--engine", "uring"])
+            let errorText = result.stderr
 
-        #expect(result.reason == .exit)
-        #expect(result.status == 1)
-        #expect(!result.stdout.contains("Listening on"))
-        let lines = errorText.split(separator: "\n")
-        #expect(lines.count == 1, "expected one line, got:\n\(errorText)")
-        #expect(errorText.contains("io_uring is blocked for this process (EPERM)"), "\(errorText)")
-        #expect(errorText.contains("--engine epoll"), "the message suggests the fallback: \(errorText)")
+            #expect(result.reason == .exit)
+            #expect(result.status == 1)
+            #expect(!result.stdout.contains("Listening on"))
+            let lines = errorText.split(separator: "\n")
+            #expect(lines.count == 1, "expected one line, got:\n\(errorText)")
+            #expect(errorText.contains("io_uring is blocked for this process (EPERM)"), "\(errorText)")
+            #expect(errorText.contains("--engine epoll"), "the message suggests the fallback: \(errorText)")
+        }
     }
 
     @Test("--engine auto with io_uring blocked: one log line, then epoll serves")
-    func autoFallsBackToEpoll() throws {
-        let expected = try Fixtures.avatar()
-        let server = try ServerProcess(engine: "auto", launcher: try Self.launcherPath())
-        let client = try RawClient(port: server.port)
-        try client.send(RawClient.request())
-        checkAvatar(try client.readResponse(), expected: expected)
-        #expect(server.stop() == .exited(0))
-        let fallbackLines = server.stderr.split(separator: "\n").filter { $0.contains("using epoll") }
-        #expect(fallbackLines.count == 1, "\(server.stderr)")
-        #expect(fallbackLines.first?.contains("io_uring is blocked") == true)
+    func autoFallsBackToEpoll() async throws {
+        try await LiveTests.run {
+            let expected = try Fixtures.avatar()
+            let server = try ServerProcess(engine: "auto", launcher: try Self.launcherPath())
+            let client = try RawClient(port: server.port)
+            try client.send(RawClient.request())
+            checkAvatar(try client.readResponse(), expected: expected)
+            #expect(server.stop() == .exited(0))
+            let fallbackLines = server.stderr.split(separator: "\n").filter { $0.contains("using epoll") }
+            #expect(fallbackLines.count == 1, "\(server.stderr)")
+            #expect(fallbackLines.first?.contains("io_uring is blocked") == true)
+        }
     }
 }

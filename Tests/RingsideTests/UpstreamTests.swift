@@ -396,20 +396,22 @@ import Glibc
     /// drain runs out, the worker ends the call and closes its upstream
     /// connection, and the process exits 0 (no task left suspended, no hang).
     @Test(arguments: engines)
-    func stopWhileCalling(engine: String) throws {
-        let fake = try FakeUpstream { connection in
-            connection.readRequest()
-            _ = connection.waitForClose(seconds: 30)
+    func stopWhileCalling(engine: String) async throws {
+        try await LiveTests.run {
+            let fake = try FakeUpstream { connection in
+                connection.readRequest()
+                _ = connection.waitForClose(seconds: 30)
+            }
+            let server = try ServerProcess(
+                engine: engine, extraArguments: Self.upstream(fake.port, timeout: "20", ["--drain-timeout", "1"]))
+            let client = try RawClient(port: server.port)
+            try client.send(RawClient.request("GET", "/v1/user"))
+            _ = fake.wait { $0.requests == 1 }
+            let started = monotonicSeconds()
+            #expect(server.stop() == .exited(0), "\(server.stderrTail)")
+            #expect(monotonicSeconds() - started < 5)
+            #expect(fake.wait { $0.peerClosed == 1 }.peerClosed == 1)
         }
-        let server = try ServerProcess(
-            engine: engine, extraArguments: Self.upstream(fake.port, timeout: "20", ["--drain-timeout", "1"]))
-        let client = try RawClient(port: server.port)
-        try client.send(RawClient.request("GET", "/v1/user"))
-        _ = fake.wait { $0.requests == 1 }
-        let started = monotonicSeconds()
-        #expect(server.stop() == .exited(0), "\(server.stderrTail)")
-        #expect(monotonicSeconds() - started < 5)
-        #expect(fake.wait { $0.peerClosed == 1 }.peerClosed == 1)
     }
 
     // MARK: The handler API

@@ -6,11 +6,13 @@ import Testing
 @Suite("Version")
 struct VersionTests {
     @Test("ringside --version prints RingsideVersion.current and exits 0")
-    func version() throws {
-        let result = try runCommand(try ServerProcess.binaryPath(), ["--version"])
-        #expect(result.reason == .exit && result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == RingsideVersion.current + "\n")
-        #expect(result.stderr.isEmpty, "\(result.stderr)")
+    func version() async throws {
+        try await LiveTests.run {
+            let result = try runCommand(try ServerProcess.binaryPath(), ["--version"])
+            #expect(result.reason == .exit && result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == RingsideVersion.current + "\n")
+            #expect(result.stderr.isEmpty, "\(result.stderr)")
+        }
     }
 
     @Test("RingsideVersion.current is MAJOR.MINOR.PATCH")
