@@ -5,8 +5,8 @@ public import Ringside
 public enum TestingSetup: Sendable, CustomStringConvertible {
     /// A worker of the server, run in this process on pipes instead of
     /// sockets: the real router, HTTP core, handlers and timers; no port,
-    /// no socket, no thread beyond the worker's. Handlers that call other
-    /// services with `HTTPClient` fail to connect: test those `.live`.
+    /// no listening socket, no thread beyond the worker's. Handlers' own
+    /// `HTTPClient` calls go out over real TCP, to whatever they name.
     case inProcess
     /// A real server on a free loopback port, with `engine`, reached over TCP.
     case live(engine: ServerConfiguration.Engine = .auto)

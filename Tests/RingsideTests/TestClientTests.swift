@@ -148,6 +148,28 @@ extension InProcess {
             }
         }
 
+        /// A handler's own HTTPClient calls go out over TCP in process too: here to a live upstream.
+        @Test func anInProcessHandlerCallsALiveUpstream() async throws {
+            var upstream = Router()
+            upstream.get("/users/:id") { request in "user \(request.parameters["id"] ?? "?")" }
+            try await upstream.test(.live(engine: .auto)) { upstreamClient in
+                let port = try #require(upstreamClient.port)
+                let client = try HTTPClient(host: "127.0.0.1", port: port)
+                var router = Router()
+                router.get("/profile/:id") { request in
+                    let answer = try await client.execute(try HTTPClient.Request(path: "/users/\(request.parameters["id"] ?? "")"))
+                    return Response(text: "profile of \(String(decoding: answer.body, as: UTF8.self))")
+                }
+                try await router.test(.inProcess) { client in
+                    let response = try await client.execute(uri: "/profile/7")
+                    #expect(response.status == .ok)
+                    #expect(response.bodyText == "profile of user 7")
+                    // Again, on the pooled upstream connection.
+                    #expect(try await client.execute(uri: "/profile/8").bodyText == "profile of user 8")
+                }
+            }
+        }
+
         @Test func aReadThatGetsNothingTimesOut() async throws {
             try await Self.router().test(.inProcess, timeout: .milliseconds(200)) { client in
                 let connection = try await client.connect()

@@ -14,11 +14,15 @@ import Glibc
 /// core take the same paths. Each accepted connection gets an eventfd as
 /// its descriptor: a real one, so the loop's closes at drain and shutdown
 /// stay correct, but no socket (`Request.remoteAddress` is nil).
-/// Outbound connects fail with `ECONNREFUSED`: a handler that calls another
-/// service is tested `.live`.
+///
+/// A handler's outbound calls (``HTTPClient``) are real TCP connections:
+/// those slots, and the waiting itself, are an ``EpollBackend``'s, which
+/// also watches the worker signal the wire's clients write. So a service
+/// that calls another is tested in process against a real upstream.
 struct InProcessBackend: Backend, ~Copyable {
+    /// Outbound sockets, and the wait for them, the worker signal and the wire.
+    private var sockets: EpollBackend
     private let wire: InProcessWire
-    private let signal: WorkerSignal
     /// Per slot: its pipe (0: none, or an outbound socket), whether the loop reads it, whether a send waits for room.
     private let pipes: SlotArray<Int>
     private let receiving: SlotArray<Bool>
@@ -33,14 +37,14 @@ struct InProcessBackend: Backend, ~Copyable {
     private var news: [Int] = []
     /// Slots with input, handed out one event each.
     private var ready: [Int] = []
-    /// Events decided before `nextEvent` (wakes, room to send, connects).
+    /// Events decided before `nextEvent` (room to send again).
     private var queued: [IOEvent] = []
     private let buffer: UnsafeMutableRawBufferPointer
 
     init(_ setup: BackendSetup) throws {
         guard let wire = setup.wire else { throw SystemCallError(step: "in-process backend without a wire", errno: EINVAL) }
+        sockets = try EpollBackend(setup)  // never accepts: the listener is -1 and accepting stays off
         self.wire = wire
-        signal = setup.signal
         pipes = SlotArray(capacity: setup.slotCapacity, initialValue: 0)
         receiving = SlotArray(capacity: setup.slotCapacity, initialValue: false)
         blocked = SlotArray(capacity: setup.slotCapacity, initialValue: false)
@@ -53,16 +57,8 @@ struct InProcessBackend: Backend, ~Copyable {
 
     mutating func wait(timeoutNanoseconds: Int64) -> Bool {
         gather()
-        if !hasEvents && timeoutNanoseconds > 0 {
-            var poller = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(min((timeoutNanoseconds + 999_999) / 1_000_000, Int64(Int32.max)))
-            _ = poll(&poller, 1, milliseconds)
-        }
-        var poller = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
-        if poll(&poller, 1, 0) > 0 {
-            signal.drain()
-            queued.append(.woken)
-        }
+        // The epoll wait ends on outbound sockets and on the worker signal, which the wire's clients write.
+        guard sockets.wait(timeoutNanoseconds: hasEvents ? 0 : timeoutNanoseconds) else { return false }
         gather()
         return true
     }
@@ -91,6 +87,7 @@ struct InProcessBackend: Backend, ~Copyable {
     }
 
     mutating func nextEvent() -> IOEvent? {
+        if let event = sockets.nextEvent() { return event }
         if !queued.isEmpty { return queued.removeFirst() }
         if accepting, let fd = acceptQueued() { return .accepted(fd: fd) }
         while !ready.isEmpty {
@@ -135,22 +132,27 @@ struct InProcessBackend: Backend, ~Copyable {
     // MARK: Sockets
 
     mutating func open(_ socket: SocketHandle) {
-        let id = accepted.removeValue(forKey: socket.fd) ?? 0  // 0: an outbound socket
+        guard let id = accepted.removeValue(forKey: socket.fd) else {
+            pipes[socket.slot] = 0  // an outbound socket
+            return sockets.open(socket)
+        }
         pipes[socket.slot] = id
         receiving[socket.slot] = false
         blocked[socket.slot] = false
-        if id != 0 { slots[id] = socket.slot }
+        slots[id] = socket.slot
     }
 
     mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool) {
+        guard pipes[socket.slot] != 0 else { return sockets.setReceiving(socket, wanted) }
         guard receiving[socket.slot] != wanted else { return }
         receiving[socket.slot] = wanted
         if wanted { candidates.append(socket.slot) }  // bytes may already wait
     }
 
-    func isSending(_ slot: Int) -> Bool { blocked[slot] }
+    func isSending(_ slot: Int) -> Bool { pipes[slot] != 0 ? blocked[slot] : sockets.isSending(slot) }
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
+        guard pipes[socket.slot] != 0 else { return sockets.send(socket, message) }
         let iovecs = UnsafeBufferPointer(start: message.pointee.msg_iov, count: Int(message.pointee.msg_iovlen))
         switch wire.send(pipes[socket.slot], iovecs) {
         case .sent(let count):
@@ -165,15 +167,15 @@ struct InProcessBackend: Backend, ~Copyable {
     }
 
     func shutdownWrite(_ socket: SocketHandle) {
+        guard pipes[socket.slot] != 0 else { return sockets.shutdownWrite(socket) }
         wire.shutdownWrite(pipes[socket.slot])
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
         let id = pipes[socket.slot]
-        if id != 0 {
-            wire.closeByServer(id)
-            slots[id] = nil
-        }
+        guard id != 0 else { return sockets.close(socket) }
+        wire.closeByServer(id)
+        slots[id] = nil
         pipes[socket.slot] = 0
         receiving[socket.slot] = false
         blocked[socket.slot] = false
@@ -182,10 +184,11 @@ struct InProcessBackend: Backend, ~Copyable {
     }
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
-        queued.append(.connected(slot: socket.slot, result: -ECONNREFUSED))
+        sockets.connect(socket, to: address, length: length)
     }
 
     mutating func finish() {
+        sockets.finish()
         wire.finish()
         for (fd, _) in accepted { Glibc.close(fd) }
         accepted.removeAll()
