@@ -1,6 +1,7 @@
 import HTTPTypes
 import Ringside
 import RingsideTesting
+import Synchronization
 import Testing
 
 extension InProcess {
@@ -145,6 +146,43 @@ extension InProcess {
                 #expect(try await halfClosed.readResponse().bodyText == "hello last")
                 #expect(try await halfClosed.closesWithin(.seconds(2)))
                 #expect(try await client.execute(uri: "/static").status == .ok)
+            }
+        }
+
+        /// In process as over TCP, a client that does not read pauses a streamed answer: the
+        /// handler's writes wait once the pipe's send buffer and the connection's queue are full.
+        @Test(arguments: setups)
+        func aClientThatDoesNotReadPausesTheWriter(setup: TestingSetup) async throws {
+            let written = Atomic<Int>(0)
+            var router = Router()
+            router.get("/endless") { _ in
+                Response(headerFields: [.contentType: "application/octet-stream"]) { writer in
+                    for _ in 0..<1024 {  // 64 MiB if nothing stopped it
+                        try await writer.write([UInt8](repeating: 0x61, count: 65536))
+                        written.add(65536, ordering: .relaxed)
+                    }
+                }
+            }
+            try await router.test(setup) { client in
+                let response = try await client.stream(TestRequest(path: "/endless"))
+                // Until the writer stops (on a loaded machine filling the buffers takes a while).
+                var before = -1
+                var now = written.load(ordering: .relaxed)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while now != before && ContinuousClock.now < deadline {
+                    before = now
+                    try await Task.sleep(for: .milliseconds(200))
+                    now = written.load(ordering: .relaxed)
+                }
+                #expect(now == before, "the writer never stopped while nothing was read")
+                #expect(now < 16 << 20, "\(now) bytes written to a client that read none")
+                // Reading lets it go on.
+                var received = 0
+                for try await part in response.body {
+                    received += part.count
+                    if received > before + (4 << 20) { break }
+                }
+                #expect(written.load(ordering: .relaxed) > before)
             }
         }
 
