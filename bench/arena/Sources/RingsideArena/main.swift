@@ -25,28 +25,17 @@ struct Item: Codable {
     var rating: Rating
 }
 
-/// An item as /json answers it: with its total for the request's multiplier.
+/// An item as /json answers it: its fields, and its total for the request's multiplier.
 struct PricedItem: Encodable {
-    var id: Int
-    var name: String
-    var category: String
-    var price: Int
-    var quantity: Int
-    var active: Bool
-    var tags: [String]
-    var rating: Rating
+    var item: Item
     var total: Int
 
-    init(_ item: Item, multiplier: Int) {
-        id = item.id
-        name = item.name
-        category = item.category
-        price = item.price
-        quantity = item.quantity
-        active = item.active
-        tags = item.tags
-        rating = item.rating
-        total = item.price * item.quantity * multiplier
+    private enum Key: String, CodingKey { case total }
+
+    func encode(to encoder: any Encoder) throws {
+        try item.encode(to: encoder)  // the item's own fields, then one more in the same object
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(total, forKey: .total)
     }
 }
 
@@ -96,7 +85,7 @@ router.get("/json/:count") { request in
     guard (0...dataset.count).contains(count) else {
         throw HTTPError(.badRequest, message: "count must be 0...\(dataset.count)")
     }
-    let items = dataset.prefix(count).map { PricedItem($0, multiplier: multiplier) }
+    let items = dataset.prefix(count).map { PricedItem(item: $0, total: $0.price * $0.quantity * multiplier) }
     return ItemList(items: items, count: items.count)
 }
 
