@@ -77,35 +77,16 @@ public actor TestConnection {
     /// before that discarded. False when it is still open then.
     public func closesWithin(_ wait: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + wait
-        while !atEnd {
-            do {
-                guard let bytes = try await stream.read(until: deadline) else {
-                    atEnd = true
-                    break
-                }
-                _ = bytes
-            } catch TestClientError.timedOut {
-                return false
-            }
-        }
+        while try await receive(until: deadline) {}
+        guard atEnd else { return false }
         input = []
         return true
     }
 
     /// Whether bytes arrive within `wait` (they are kept for the next read).
     public func receivesWithin(_ wait: Duration) async throws -> Bool {
-        if !input.isEmpty { return true }
-        if atEnd { return false }
-        do {
-            guard let bytes = try await stream.read(until: .now + wait) else {
-                atEnd = true
-                return false
-            }
-            input += bytes
-            return true
-        } catch TestClientError.timedOut {
-            return false
-        }
+        if input.isEmpty { _ = try await receive(until: .now + wait) }
+        return !input.isEmpty
     }
 
     // MARK: Parsing
@@ -215,18 +196,29 @@ public actor TestConnection {
         }
     }
 
-    /// Reads once more; false at EOF.
+    /// Reads once more, waiting at most the connection's timeout; false at EOF.
     private func fill(waitingFor what: String = "the server to close") async throws -> Bool {
         guard !atEnd else { return false }
+        guard try await receive(until: .now + timeout) else {
+            if atEnd { return false }
+            throw TestClientError.timedOut(waitingFor: what)
+        }
+        return true
+    }
+
+    /// Appends what arrives before `deadline` to `input`: true when bytes came,
+    /// false at EOF (`atEnd`) or when nothing came in time.
+    private func receive(until deadline: ContinuousClock.Instant) async throws -> Bool {
+        guard !atEnd else { return false }
         do {
-            guard let bytes = try await stream.read(until: .now + timeout) else {
+            guard let bytes = try await stream.read(until: deadline) else {
                 atEnd = true
                 return false
             }
             input += bytes
             return true
         } catch TestClientError.timedOut {
-            throw TestClientError.timedOut(waitingFor: what)
+            return false
         }
     }
 

@@ -14,9 +14,7 @@ extension RawClient {
     func exchange(
         _ method: String, _ path: String, headers: [String] = [], body: String? = nil, bodyExpected: Bool = true
     ) throws -> HTTPResponse {
-        var request = RawClient.request(method, path, headers: headers + (body.map { ["Content-Length: \($0.utf8.count)"] } ?? []))
-        if let body { request += Array(body.utf8) }
-        try send(request)
+        try send(RawClient.request(method, path, headers: headers, body: body))
         return try readResponse(bodyExpected: bodyExpected)
     }
 }

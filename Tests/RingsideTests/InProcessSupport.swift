@@ -34,8 +34,7 @@ extension TestClient {
     func exchange(
         _ method: String, _ path: String, headers: [String] = [], body: String? = nil, bodyExpected: Bool = true
     ) async throws -> HTTPResponse {
-        let fields = headers + (body.map { ["Content-Length: \($0.utf8.count)"] } ?? [])
-        let bytes = RawClient.request(method, path, headers: fields) + Array((body ?? "").utf8)
+        let bytes = RawClient.request(method, path, headers: headers, body: body)
         return HTTPResponse(try await execute(.raw(bytes, method: bodyExpected ? .get : .head)))
     }
 }
@@ -53,8 +52,7 @@ extension TestConnection {
     func exchange(
         _ method: String, _ path: String, headers: [String] = [], body: String? = nil, bodyExpected: Bool = true
     ) async throws -> HTTPResponse {
-        let fields = headers + (body.map { ["Content-Length: \($0.utf8.count)"] } ?? [])
-        try await write(RawClient.request(method, path, headers: fields) + Array((body ?? "").utf8))
+        try await write(RawClient.request(method, path, headers: headers, body: body))
         return try await readResponse(bodyExpected: bodyExpected)
     }
 }

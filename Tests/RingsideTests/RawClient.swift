@@ -117,6 +117,12 @@ final class RawClient {
         return Array(text.utf8)
     }
 
+    /// The same with a body and its `Content-Length` (nil: no body, no length).
+    static func request(_ method: String, _ path: String, headers: [String] = [], body: String?) -> [UInt8] {
+        guard let body else { return request(method, path, headers: headers) }
+        return request(method, path, headers: headers + ["Content-Length: \(body.utf8.count)"]) + Array(body.utf8)
+    }
+
     // MARK: Sending
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }

@@ -149,6 +149,27 @@ extension InProcess {
             }
         }
 
+        /// A 2 MiB body written at once reaches the handler whole and in order (in process it is
+        /// received 4 KiB at a time from one write).
+        @Test(arguments: setups)
+        func aLargeUploadArrivesWhole(setup: TestingSetup) async throws {
+            var router = Router()
+            router.post("/sum") { request in
+                let (count, sum) = request.withBodyBytes { bytes in
+                    (bytes.count, bytes.enumerated().reduce(0) { $0 &+ Int($1.element) &* ($1.offset % 251 + 1) })
+                }
+                return "\(count) \(sum)"
+            }
+            var configuration = ServerConfiguration.testing
+            configuration.maxBodyBytes = 4 << 20
+            let body = (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) }
+            let expected = body.enumerated().reduce(0) { $0 &+ Int($1.element) &* ($1.offset % 251 + 1) }
+            try await router.test(setup, configuration: configuration) { client in
+                let response = try await client.execute(TestRequest(method: .post, path: "/sum", body: body))
+                #expect(response.bodyText == "\(body.count) \(expected)")
+            }
+        }
+
         /// In process as over TCP, a client that does not read pauses a streamed answer: the
         /// handler's writes wait once the pipe's send buffer and the connection's queue are full.
         @Test(arguments: setups)

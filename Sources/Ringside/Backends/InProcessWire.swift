@@ -35,7 +35,9 @@ package final class InProcessWire: Sendable {
 
     /// One connection's two directions.
     struct Pipe {
+        /// What the client wrote; the server has received the first `received` bytes.
         var toServer: [UInt8] = []
+        var received = 0
         var toClient: [UInt8] = []
         /// The client shut its write side (the server reads EOF after `toServer`).
         var clientFinished = false
@@ -62,6 +64,22 @@ package final class InProcessWire: Sendable {
         var news: [Int] = []
         /// The worker serves; once false, connects fail.
         var serving = true
+
+        /// Runs `body` on pipe `id` in place (a copy out of the dictionary and back would copy
+        /// its buffers on every change); nil when the pipe is gone.
+        mutating func withPipe<R>(_ id: Int, _ body: (inout Pipe) -> R) -> R? {
+            guard let index = pipes.index(forKey: id) else { return nil }
+            return body(&pipes.values[index])
+        }
+
+        /// Lists `id` for the server to look at, once until it does.
+        mutating func tellServer(_ id: Int) {
+            guard withPipe(id, { pipe in
+                defer { pipe.hasNews = true }
+                return !pipe.hasNews
+            }) == true else { return }
+            news.append(id)
+        }
     }
 
     /// Wakes the worker when a client changed something.
@@ -94,11 +112,14 @@ package final class InProcessWire: Sendable {
     /// Sends `bytes` to the server.
     package func write(_ id: Int, _ bytes: [UInt8]) throws(WriteError) {
         let result: WriteError? = state.withLock { state in
-            guard let pipe = state.pipes[id], !pipe.clientFinished else { return .finished }
-            guard !pipe.serverClosed else { return .closedByServer }
-            state.pipes[id]!.toServer.append(contentsOf: bytes)
-            Self.tellServer(id, &state)
-            return nil
+            let refused = state.withPipe(id) { pipe -> WriteError? in
+                guard !pipe.clientFinished else { return .finished }
+                guard !pipe.serverClosed else { return .closedByServer }
+                pipe.toServer.append(contentsOf: bytes)
+                return nil
+            } ?? .finished
+            if refused == nil { state.tellServer(id) }
+            return refused
         }
         if let result { throw result }
         signal.wake()
@@ -107,10 +128,12 @@ package final class InProcessWire: Sendable {
     /// Half-closes: the server reads what was written, then EOF.
     package func finishWriting(_ id: Int) {
         let changed = state.withLock { state in
-            guard state.pipes[id] != nil, !state.pipes[id]!.clientFinished else { return false }
-            state.pipes[id]!.clientFinished = true
-            Self.tellServer(id, &state)
-            return true
+            let changed = state.withPipe(id) { pipe in
+                defer { pipe.clientFinished = true }
+                return !pipe.clientFinished
+            } ?? false
+            if changed { state.tellServer(id) }
+            return changed
         }
         if changed { signal.wake() }
     }
@@ -118,16 +141,19 @@ package final class InProcessWire: Sendable {
     /// Closes the client's end: the server reads EOF, and its sends fail from now on.
     package func close(_ id: Int) {
         let changed = state.withLock { state in
-            guard var pipe = state.pipes[id], !pipe.clientClosed else { return false }
-            pipe.clientFinished = true
-            pipe.clientClosed = true
-            pipe.toClient = []
-            state.pipes[id] = pipe
-            if pipe.serverClosed {
+            let serverClosed = state.withPipe(id) { pipe -> Bool? in
+                guard !pipe.clientClosed else { return nil }
+                pipe.clientFinished = true
+                pipe.clientClosed = true
+                pipe.toClient = []
+                return pipe.serverClosed
+            } ?? nil
+            guard let serverClosed else { return false }
+            if serverClosed {
                 state.pipes[id] = nil  // both ends are gone
                 return false
             }
-            Self.tellServer(id, &state)
+            state.tellServer(id)
             return true
         }
         if changed { signal.wake() }
@@ -144,12 +170,13 @@ package final class InProcessWire: Sendable {
             }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    guard let pipe = state.pipes[id] else { return true }
-                    if !pipe.toClient.isEmpty || pipe.serverFinished { return true }
-                    // The alarm may have gone off before this reader waits: it nudges only a waiting one.
-                    if ContinuousClock.now >= deadline { return true }
-                    state.pipes[id]!.reader = continuation
-                    return false
+                    state.withPipe(id) { pipe in
+                        if !pipe.toClient.isEmpty || pipe.serverFinished { return true }
+                        // The alarm may have gone off before this reader waits: it nudges only a waiting one.
+                        if ContinuousClock.now >= deadline { return true }
+                        pipe.reader = continuation
+                        return false
+                    } ?? true
                 }
                 if ready { continuation.resume() }
             }
@@ -160,17 +187,16 @@ package final class InProcessWire: Sendable {
     /// Takes what the client can read now: bytes, the end, or nil (wait).
     private func take(_ id: Int) -> ReadResult? {
         let (result, roomMade) = state.withLock { state -> (ReadResult?, Bool) in
-            guard var pipe = state.pipes[id] else { return (.end, false) }
-            if !pipe.toClient.isEmpty {
-                let bytes = pipe.toClient
-                pipe.toClient = []
-                let roomMade = pipe.serverBlocked
-                pipe.serverBlocked = false
-                state.pipes[id] = pipe
-                if roomMade { Self.tellServer(id, &state) }
-                return (.bytes(bytes), roomMade)
-            }
-            return (pipe.serverFinished ? .end : nil, false)
+            let taken = state.withPipe(id) { pipe -> (ReadResult?, Bool) in
+                guard !pipe.toClient.isEmpty else { return (pipe.serverFinished ? .end : nil, false) }
+                defer {
+                    pipe.toClient = []
+                    pipe.serverBlocked = false
+                }
+                return (.bytes(pipe.toClient), pipe.serverBlocked)
+            } ?? (.end, false)
+            if taken.1 { state.tellServer(id) }
+            return taken
         }
         if roomMade { signal.wake() }
         return result
@@ -178,13 +204,7 @@ package final class InProcessWire: Sendable {
 
     /// Wakes a waiting reader so that it looks again (its deadline may have passed).
     private func nudge(_ id: Int) {
-        state.withLock { $0.pipes[id]?.reader.take() }?.resume()
-    }
-
-    private static func tellServer(_ id: Int, _ state: inout State) {
-        guard !state.pipes[id]!.hasNews else { return }
-        state.pipes[id]!.hasNews = true
-        state.news.append(id)
+        state.withLock { $0.withPipe(id) { $0.reader.take() } ?? nil }?.resume()
     }
 
     // MARK: The server's end (InProcessBackend)
@@ -216,14 +236,22 @@ package final class InProcessWire: Sendable {
     /// Moves up to `buffer.count` bytes the client sent into `buffer`.
     func receive(_ id: Int, into buffer: UnsafeMutableRawBufferPointer) -> Received {
         state.withLock { state in
-            guard let pipe = state.pipes[id] else { return .end }
-            if !pipe.toServer.isEmpty {
-                let count = min(buffer.count, pipe.toServer.count)
-                pipe.toServer.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-                state.pipes[id]!.toServer.removeFirst(count)
+            state.withPipe(id) { pipe -> Received in
+                let left = pipe.toServer.count - pipe.received
+                guard left > 0 else { return pipe.clientFinished ? .end : .nothing }
+                let count = min(buffer.count, left)
+                let start = pipe.received
+                pipe.toServer.withUnsafeBytes {
+                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)]))
+                }
+                // Dropped once all are received, not per receive (which would move the rest each time).
+                pipe.received += count
+                if pipe.received == pipe.toServer.count {
+                    pipe.toServer.removeAll(keepingCapacity: true)
+                    pipe.received = 0
+                }
                 return .bytes(count)
-            }
-            return pipe.clientFinished ? .end : .nothing
+            } ?? .end
         }
     }
 
@@ -231,7 +259,7 @@ package final class InProcessWire: Sendable {
     func hasInput(_ id: Int) -> Bool {
         state.withLock { state in
             guard let pipe = state.pipes[id] else { return true }
-            return !pipe.toServer.isEmpty || pipe.clientFinished
+            return pipe.toServer.count > pipe.received || pipe.clientFinished
         }
     }
 
@@ -246,25 +274,24 @@ package final class InProcessWire: Sendable {
 
     /// Queues the bytes of `iovecs` to the client, as many as its send buffer takes.
     func send(_ id: Int, _ iovecs: UnsafeBufferPointer<iovec>) -> Sent {
-        let (result, reader) = state.withLock { state -> (Sent, CheckedContinuation<Void, Never>?) in
-            guard var pipe = state.pipes[id], !pipe.clientClosed, !pipe.serverFinished else { return (.failed, nil) }
-            var room = sendCapacity - pipe.toClient.count
-            guard room > 0 else {
-                state.pipes[id]!.serverBlocked = true
-                return (.blocked, nil)
-            }
-            var sent = 0
-            for iovec in iovecs where room > 0 {
-                let count = min(iovec.iov_len, room)
-                guard count > 0, let base = iovec.iov_base else { continue }
-                pipe.toClient.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
-                sent += count
-                room -= count
-            }
-            let reader = pipe.reader
-            pipe.reader = nil
-            state.pipes[id] = pipe
-            return (.sent(sent), reader)
+        let (result, reader) = state.withLock { state in
+            state.withPipe(id) { pipe -> (Sent, CheckedContinuation<Void, Never>?) in
+                guard !pipe.clientClosed, !pipe.serverFinished else { return (.failed, nil) }
+                var room = sendCapacity - pipe.toClient.count
+                guard room > 0 else {
+                    pipe.serverBlocked = true
+                    return (.blocked, nil)
+                }
+                var sent = 0
+                for iovec in iovecs where room > 0 {
+                    let count = min(iovec.iov_len, room)
+                    guard count > 0, let base = iovec.iov_base else { continue }
+                    pipe.toClient.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
+                    sent += count
+                    room -= count
+                }
+                return (.sent(sent), pipe.reader.take())
+            } ?? (.failed, nil)
         }
         reader?.resume()
         return result
@@ -280,10 +307,11 @@ package final class InProcessWire: Sendable {
 
     /// The server shut its write side: the client reads EOF after what was sent.
     func shutdownWrite(_ id: Int) {
-        state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.pipes[id] != nil else { return nil }
-            state.pipes[id]!.serverFinished = true
-            return state.pipes[id]!.reader.take()
+        state.withLock { state in
+            state.withPipe(id) { pipe in
+                pipe.serverFinished = true
+                return pipe.reader.take()
+            } ?? nil
         }?.resume()
     }
 
@@ -295,14 +323,14 @@ package final class InProcessWire: Sendable {
     }
 
     private static func closeByServer(_ id: Int, _ state: inout State) -> CheckedContinuation<Void, Never>? {
-        guard var pipe = state.pipes[id] else { return nil }
-        pipe.serverFinished = true
-        pipe.serverClosed = true
-        let reader = pipe.reader
-        pipe.reader = nil
+        let closed = state.withPipe(id) { pipe in
+            pipe.serverFinished = true
+            pipe.serverClosed = true
+            return (reader: pipe.reader.take(), clientClosed: pipe.clientClosed)
+        }
         // Once both ends closed nobody reads the pipe again.
-        state.pipes[id] = pipe.clientClosed ? nil : pipe
-        return reader
+        if closed?.clientClosed == true { state.pipes[id] = nil }
+        return closed?.reader ?? nil
     }
 
     /// The worker ended: every connection is closed by the server, new ones fail.
