@@ -2,22 +2,23 @@ import Testing
 
 @testable import Ringside
 
-/// Timeouts are `Duration`s; the workers' wheel turns once a second, so each becomes whole seconds,
-/// rounded up (a timeout never fires before its duration).
+/// Timeouts are `Duration`s; the workers' timers count in nanoseconds, so
+/// each becomes whole nanoseconds, clamped (negative ones to 0, huge ones to
+/// the end of time).
 struct TimeoutDurationTests {
     @Test(arguments: [
-        (Duration.zero, 0), (.nanoseconds(1), 1), (.milliseconds(999), 1), (.seconds(1), 1),
-        (.milliseconds(1500), 2), (.seconds(30), 30), (.seconds(-3), 0),
+        (Duration.zero, Int64(0)), (.nanoseconds(1), 1), (.milliseconds(1500), 1_500_000_000),
+        (.seconds(30), 30_000_000_000), (.seconds(-3), 0), (.seconds(Int64.max), .max),
     ])
-    func wholeSecondsRoundUp(duration: Duration, seconds: Int) {
-        #expect(duration.wholeSecondsRoundedUp == seconds)
+    func clampedNanoseconds(duration: Duration, nanoseconds: Int64) {
+        #expect(duration.clampedNanoseconds == nanoseconds)
     }
 
-    @Test func policyUsesRoundedSeconds() {
+    @Test func policyUsesTheConfiguredNanoseconds() {
         let policy = TimeoutPolicy(timeouts: .init(header: .milliseconds(2500), idle: .seconds(15)))
-        #expect(policy.seconds(.header, draining: false) == 3)
-        #expect(policy.seconds(.idle, draining: false) == 15)
-        #expect(policy.seconds(.idle, draining: true) == 1, "a draining worker gives idle connections a second")
-        #expect(policy.seconds(.none, draining: false) == nil)
+        #expect(policy.nanoseconds(.header, draining: false) == 2_500_000_000)
+        #expect(policy.nanoseconds(.idle, draining: false) == 15_000_000_000)
+        #expect(policy.nanoseconds(.idle, draining: true) == 1_000_000_000, "a draining worker gives idle connections a second")
+        #expect(policy.nanoseconds(.none, draining: false) == nil)
     }
 }

@@ -13,7 +13,7 @@ import Glibc
 /// while it receives, EPOLLOUT while a send is blocked. `epoll_data` carries
 /// the same `Token` (kind, slot, generation) as io_uring's `user_data`.
 struct EpollBackend: Backend, ~Copyable {
-    /// The `kind` byte of each registration's `Token`.
+    /// The operation byte of each registration's `Token`.
     enum Kind: UInt8 {
         case listener = 1, signal, socket
     }
@@ -58,7 +58,7 @@ struct EpollBackend: Backend, ~Copyable {
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epoll >= 0 else { throw SystemCallError(step: "epoll_create1", errno: errno) }
         self.epoll = epoll
-        slots = SlotArray(capacity: setup.slotCapacity, initialValue: Slot())
+        slots = SlotArray(capacities: setup.slots, initialValue: Slot())
         listener = setup.listener
         signal = setup.signal
         receiveBufferSize = setup.configuration.receiveBufferSize
@@ -67,7 +67,7 @@ struct EpollBackend: Backend, ~Copyable {
         logger = setup.logger
         let flags = fcntl(listener, F_GETFL)
         _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
-        control(EPOLL_CTL_ADD, signal.fd, Token(kind: Kind.signal.rawValue), EPOLLIN.rawValue)
+        control(EPOLL_CTL_ADD, signal.fd, Token(operation: Kind.signal.rawValue), EPOLLIN.rawValue)
     }
 
     deinit {
@@ -98,7 +98,7 @@ struct EpollBackend: Backend, ~Copyable {
             let event = events[eventIndex]
             eventIndex += 1
             let token = Token(rawValue: event.data.u64)
-            switch Kind(rawValue: token.kind) {
+            switch Kind(rawValue: token.operation) {
             case .socket:
                 if let result = ready(token, event.events) { return result }
             case .listener:
@@ -115,30 +115,30 @@ struct EpollBackend: Backend, ~Copyable {
     /// A socket's readiness: one `recv` if the loop wants input, else what changed.
     private mutating func ready(_ token: Token, _ events: UInt32) -> IOEvent? {
         let slot = token.slot
-        guard slot < slots.capacity, slots[slot].generation == token.generation else { return nil }
+        guard slots.contains(slot), slots[slot].generation == token.generation else { return nil }
         let trouble = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
         if slots[slot].connecting && (events & EPOLLOUT.rawValue != 0 || trouble) {
-            return connected(slot, SocketHandle(slot: slot, generation: token.generation, fd: slots[slot].fd))
+            return connected(slot, SocketHandle(id: slot, generation: token.generation, fd: slots[slot].fd))
         }
         let writable = slots[slot].blocked && (events & EPOLLOUT.rawValue != 0 || trouble)
         if writable {
             slots[slot].blocked = false
             // Stop watching for room: level-triggered, a writable socket would end every wait at once.
-            updateInterest(SocketHandle(slot: slot, generation: token.generation, fd: slots[slot].fd))
+            updateInterest(SocketHandle(id: slot, generation: token.generation, fd: slots[slot].fd))
         }
         if slots[slot].receiving && (events & EPOLLIN.rawValue != 0 || trouble) {
             while true {
                 let count = recv(slots[slot].fd, receiveBuffer, receiveBufferSize, 0)
-                if count > 0 { return .received(slot: slot, bytes: UnsafeRawBufferPointer(start: receiveBuffer, count: count)) }
-                if count == 0 { return .peerFinished(slot: slot) }
+                if count > 0 { return .received(slot, bytes: UnsafeRawBufferPointer(start: receiveBuffer, count: count)) }
+                if count == 0 { return .peerFinished(slot) }
                 if errno == EINTR { continue }
-                return errno == EAGAIN ? (writable ? .changed(slot: slot) : nil) : .failed(slot: slot)
+                return errno == EAGAIN ? (writable ? .changed(slot) : nil) : .failed(slot)
             }
         }
-        if writable { return .changed(slot: slot) }
+        if writable { return .changed(slot) }
         // An error or hang-up on a socket that is not read: level-triggered, it
         // would be reported again every wait.
-        return trouble ? .failed(slot: slot) : nil
+        return trouble ? .failed(slot) : nil
     }
 
     func acceptQueued() -> Int32? {
@@ -167,7 +167,7 @@ struct EpollBackend: Backend, ~Copyable {
 
     mutating func startAccepting() {
         guard !accepting else { return }
-        control(EPOLL_CTL_ADD, listener, Token(kind: Kind.listener.rawValue), EPOLLIN.rawValue)
+        control(EPOLL_CTL_ADD, listener, Token(operation: Kind.listener.rawValue), EPOLLIN.rawValue)
         accepting = true
     }
 
@@ -183,17 +183,17 @@ struct EpollBackend: Backend, ~Copyable {
     // MARK: Sockets
 
     mutating func open(_ socket: SocketHandle) {
-        slots[socket.slot] = Slot(generation: socket.generation, fd: socket.fd)
+        slots[socket.id] = Slot(generation: socket.generation, fd: socket.fd)
     }
 
     mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool) {
-        guard slots[socket.slot].receiving != wanted else { return }
-        slots[socket.slot].receiving = wanted
+        guard slots[socket.id].receiving != wanted else { return }
+        slots[socket.id].receiving = wanted
         updateInterest(socket)
     }
 
     @inline(__always)
-    func isSending(_ slot: Int) -> Bool { slots[slot].blocked }
+    func isSending(_ socket: SocketHandle) -> Bool { slots[socket.id].blocked }
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
         while true {
@@ -203,7 +203,7 @@ struct EpollBackend: Backend, ~Copyable {
             case EINTR:
                 continue
             case EAGAIN:
-                slots[socket.slot].blocked = true
+                slots[socket.id].blocked = true
                 updateInterest(socket)
                 return .blocked
             default:
@@ -218,23 +218,23 @@ struct EpollBackend: Backend, ~Copyable {
 
     mutating func close(_ socket: SocketHandle) -> Bool {
         Glibc.close(socket.fd)  // also leaves the epoll set
-        slots[socket.slot] = Slot()
+        slots[socket.id] = Slot()
         return true
     }
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
         // Non-blocking: EINPROGRESS now, writability (or an error) once it is done.
-        slots[socket.slot].connecting = true
+        slots[socket.id].connecting = true
         let result = Glibc.connect(socket.fd, address, length)
         if result != 0 && errno != EINPROGRESS {
             // Failed at once: report it through the same event on the next wait.
-            slots[socket.slot].connectError = errno
+            slots[socket.id].connectError = errno
         }
         updateInterest(socket)
     }
 
     /// The outcome of a connect, from `SO_ERROR`.
-    private mutating func connected(_ slot: Int, _ socket: SocketHandle) -> IOEvent {
+    private mutating func connected(_ slot: SlotID, _ socket: SocketHandle) -> IOEvent {
         slots[slot].connecting = false
         var code = slots[slot].connectError
         if code == 0 {
@@ -243,7 +243,7 @@ struct EpollBackend: Backend, ~Copyable {
         }
         slots[slot].connectError = 0
         updateInterest(socket)
-        return .connected(slot: slot, result: -code)
+        return .connected(slot, result: -code)
     }
 
     mutating func finish() {}
@@ -253,15 +253,15 @@ struct EpollBackend: Backend, ~Copyable {
     /// Brings the socket's registration in line with its state; one `epoll_ctl` at most.
     private mutating func updateInterest(_ socket: SocketHandle) {
         var interest: UInt32 = 0
-        if slots[socket.slot].receiving { interest |= EPOLLIN.rawValue }
-        if slots[socket.slot].blocked || slots[socket.slot].connecting { interest |= EPOLLOUT.rawValue }
-        if !slots[socket.slot].registered {
-            control(EPOLL_CTL_ADD, socket.fd, Token(kind: Kind.socket.rawValue, socket), interest)
-            slots[socket.slot].registered = true
-        } else if interest != slots[socket.slot].interest {
-            control(EPOLL_CTL_MOD, socket.fd, Token(kind: Kind.socket.rawValue, socket), interest)
+        if slots[socket.id].receiving { interest |= EPOLLIN.rawValue }
+        if slots[socket.id].blocked || slots[socket.id].connecting { interest |= EPOLLOUT.rawValue }
+        if !slots[socket.id].registered {
+            control(EPOLL_CTL_ADD, socket.fd, Token(operation: Kind.socket.rawValue, socket), interest)
+            slots[socket.id].registered = true
+        } else if interest != slots[socket.id].interest {
+            control(EPOLL_CTL_MOD, socket.fd, Token(operation: Kind.socket.rawValue, socket), interest)
         }
-        slots[socket.slot].interest = interest
+        slots[socket.id].interest = interest
     }
 
     private func control(_ operation: Int32, _ fd: Int32, _ token: Token, _ interest: UInt32) {

@@ -18,7 +18,7 @@ import Glibc
 /// their way carry the old generation and are dropped (their buffers
 /// recycled). A send in flight delays the reuse, as its iovecs live in the slot.
 struct IOUringBackend: Backend, ~Copyable {
-    /// The `kind` byte of each SQE's `Token`.
+    /// The operation byte of each SQE's `Token`.
     enum Kind: UInt8 {
         /// Completions nobody needs (a cancel's own, a close's or shutdown's failure).
         case ignored = 0
@@ -78,12 +78,12 @@ struct IOUringBackend: Backend, ~Copyable {
             count: UInt32(configuration.receiveBufferCount),
             size: UInt32(configuration.receiveBufferSize))
         self.ring = ring
-        slots = SlotArray(capacity: setup.slotCapacity, initialValue: Slot())
+        slots = SlotArray(capacities: setup.slots, initialValue: Slot())
         listener = setup.listener
         signal = setup.signal
         signalValue = .allocate(capacity: 1)
         logger = setup.logger
-        signal.acceptMessages(ring: self.ring.fileDescriptor, userData: Token(kind: Kind.message.rawValue).rawValue)
+        signal.acceptMessages(ring: self.ring.fileDescriptor, userData: Token(operation: Kind.message.rawValue).rawValue)
         armSignal()
     }
 
@@ -130,7 +130,7 @@ struct IOUringBackend: Backend, ~Copyable {
     @inline(__always)
     private mutating func handle(_ completion: Completion) -> IOEvent? {
         let token = Token(rawValue: completion.userData.rawValue)
-        switch Kind(rawValue: token.kind) {
+        switch Kind(rawValue: token.operation) {
         case .receive: return received(completion, token)
         case .send: return sent(completion, token)
         case .accept: return accepted(completion)
@@ -146,9 +146,9 @@ struct IOUringBackend: Backend, ~Copyable {
 
     /// The slot `token` addresses, or nil when its socket moved on since.
     @inline(__always)
-    private func current(_ token: Token) -> Int? {
+    private func current(_ token: Token) -> SlotID? {
         let slot = token.slot
-        return slot < slots.capacity && slots[slot].generation == token.generation ? slot : nil
+        return slots.contains(slot) && slots[slot].generation == token.generation ? slot : nil
     }
 
     private mutating func received(_ completion: Completion, _ token: Token) -> IOEvent? {
@@ -160,28 +160,28 @@ struct IOUringBackend: Backend, ~Copyable {
         let result = completion.result
         if result > 0, let id = completion.bufferID {
             lentBuffer = id
-            return .received(slot: slot, bytes: UnsafeRawBufferPointer(start: buffers.buffer(id), count: Int(result)))
+            return .received(slot, bytes: UnsafeRawBufferPointer(start: buffers.buffer(id), count: Int(result)))
         }
-        if result == 0 { return .peerFinished(slot: slot) }
+        if result == 0 { return .peerFinished(slot) }
         if result == -ENOBUFS || result == -ECANCELED {
             // Out of buffers, or cancelled: the loop re-arms it if it still wants input.
-            return .changed(slot: slot)
+            return .changed(slot)
         }
-        return .failed(slot: slot)  // ECONNRESET and friends
+        return .failed(slot)  // ECONNRESET and friends
     }
 
     private mutating func sent(_ completion: Completion, _ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
         slots[slot].state.remove(.sending)
         slots[slot].state.remove(.cancellingSend)
-        if completion.result < 0 { return .failed(slot: slot) }  // EPIPE, ECONNRESET, a cancelled stall
-        return .sent(slot: slot, count: Int(completion.result))
+        if completion.result < 0 { return .failed(slot) }  // EPIPE, ECONNRESET, a cancelled stall
+        return .sent(slot, count: Int(completion.result))
     }
 
     private mutating func cancelled(_ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
         slots[slot].state.remove(.cancellingReceive)
-        return .changed(slot: slot)
+        return .changed(slot)
     }
 
     private mutating func accepted(_ completion: Completion) -> IOEvent? {
@@ -197,7 +197,7 @@ struct IOUringBackend: Backend, ~Copyable {
     private func connected(_ completion: Completion, _ token: Token) -> IOEvent? {
         guard let slot = current(token) else { return nil }
         slots[slot].state.remove(.connecting)
-        return .connected(slot: slot, result: completion.result)
+        return .connected(slot, result: completion.result)
     }
 
     // MARK: The listener
@@ -206,14 +206,14 @@ struct IOUringBackend: Backend, ~Copyable {
 
     mutating func startAccepting() {
         guard !acceptArmed else { return }
-        ring.acceptMultishot(listener: listener, userData: Token(kind: Kind.accept.rawValue).userData)
+        ring.acceptMultishot(listener: listener, userData: Token(operation: Kind.accept.rawValue).userData)
         acceptArmed = true
     }
 
     mutating func stopAccepting() {
         guard acceptArmed && !acceptCancelled else { return }
         acceptCancelled = true
-        ring.cancel(Token(kind: Kind.accept.rawValue).userData, userData: Token(kind: Kind.ignored.rawValue).userData)
+        ring.cancel(Token(operation: Kind.accept.rawValue).userData, userData: Token(operation: Kind.ignored.rawValue).userData)
     }
 
     mutating func acceptQueued() -> Int32? {
@@ -229,34 +229,34 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     func discard(_ fd: Int32) {
-        ring.close(fd: fd, userData: Token(kind: Kind.ignored.rawValue).userData)
+        ring.close(fd: fd, userData: Token(operation: Kind.ignored.rawValue).userData)
     }
 
     // MARK: Sockets
 
     mutating func open(_ socket: SocketHandle) {
-        slots[socket.slot] = Slot(generation: socket.generation)
+        slots[socket.id] = Slot(generation: socket.generation)
     }
 
     mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool) {
-        let state = slots[socket.slot].state
+        let state = slots[socket.id].state
         if wanted {
             // Armed already, or a cancel must land before it can be armed again.
             guard !state.contains(.receiving) && !state.contains(.cancellingReceive) else { return }
-            ring.receiveMultishot(fd: socket.fd, bufferGroup: buffers.group, userData: Token(kind: Kind.receive.rawValue, socket).userData)
-            slots[socket.slot].state.insert(.receiving)
+            ring.receiveMultishot(fd: socket.fd, bufferGroup: buffers.group, userData: Token(operation: Kind.receive.rawValue, socket).userData)
+            slots[socket.id].state.insert(.receiving)
         } else if state.contains(.receiving) && !state.contains(.cancellingReceive) {
-            slots[socket.slot].state.insert(.cancellingReceive)
-            ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData,
-                        userData: Token(kind: Kind.cancelReceive.rawValue, socket).userData)
+            slots[socket.id].state.insert(.cancellingReceive)
+            ring.cancel(Token(operation: Kind.receive.rawValue, socket).userData,
+                        userData: Token(operation: Kind.cancelReceive.rawValue, socket).userData)
         }
     }
 
     @inline(__always)
-    func isSending(_ slot: Int) -> Bool { slots[slot].state.contains(.sending) }
+    func isSending(_ socket: SocketHandle) -> Bool { slots[socket.id].state.contains(.sending) }
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
-        let userData = Token(kind: Kind.send.rawValue, socket).userData
+        let userData = Token(operation: Kind.send.rawValue, socket).userData
         if message.pointee.msg_iovlen == 1 {
             // One response: a plain send, no msghdr for the kernel to copy.
             let iov = message.pointee.msg_iov!
@@ -264,7 +264,7 @@ struct IOUringBackend: Backend, ~Copyable {
         } else {
             ring.sendMessage(fd: socket.fd, message: message, userData: userData)
         }
-        slots[socket.slot].state.insert(.sending)
+        slots[socket.id].state.insert(.sending)
         return .inFlight
     }
 
@@ -278,32 +278,32 @@ struct IOUringBackend: Backend, ~Copyable {
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
-        let state = slots[socket.slot].state
+        let state = slots[socket.id].state
         if state.contains(.sending) {
             // A send can wait forever on a peer that does not read: cancel it;
             // its completion brings the loop back here.
             if !state.contains(.cancellingSend) {
-                slots[socket.slot].state.insert(.cancellingSend)
-                ring.cancel(Token(kind: Kind.send.rawValue, socket).userData, userData: Token(kind: Kind.ignored.rawValue).userData)
+                slots[socket.id].state.insert(.cancellingSend)
+                ring.cancel(Token(operation: Kind.send.rawValue, socket).userData, userData: Token(operation: Kind.ignored.rawValue).userData)
             }
             return false
         }
-        let ignored = Token(kind: Kind.ignored.rawValue).userData
+        let ignored = Token(operation: Kind.ignored.rawValue).userData
         if state.contains(.receiving) && !state.contains(.cancellingReceive) {
-            ring.cancel(Token(kind: Kind.receive.rawValue, socket).userData, userData: ignored, thenNext: true)
+            ring.cancel(Token(operation: Kind.receive.rawValue, socket).userData, userData: ignored, thenNext: true)
         }
         if state.contains(.connecting) {
             // A connect to a silent host would hold the socket for the kernel's SYN retries.
-            ring.cancel(Token(kind: Kind.connect.rawValue, socket).userData, userData: ignored, thenNext: true)
+            ring.cancel(Token(operation: Kind.connect.rawValue, socket).userData, userData: ignored, thenNext: true)
         }
         ring.close(fd: socket.fd, userData: ignored)
-        slots[socket.slot] = Slot()  // whatever of this socket still completes is stale now
+        slots[socket.id] = Slot()  // whatever of this socket still completes is stale now
         return true
     }
 
     mutating func connect(_ socket: SocketHandle, to address: UnsafePointer<sockaddr>, length: socklen_t) {
-        ring.connect(fd: socket.fd, address: address, length: length, userData: Token(kind: Kind.connect.rawValue, socket).userData)
-        slots[socket.slot].state.insert(.connecting)
+        ring.connect(fd: socket.fd, address: address, length: length, userData: Token(operation: Kind.connect.rawValue, socket).userData)
+        slots[socket.id].state.insert(.connecting)
     }
 
     mutating func finish() {
@@ -314,6 +314,6 @@ struct IOUringBackend: Backend, ~Copyable {
 
     /// A read on the worker signal's eventfd: completes when another thread wakes the worker.
     private func armSignal() {
-        ring.read(fd: signal.fd, into: signalValue, count: 8, userData: Token(kind: Kind.signal.rawValue).userData)
+        ring.read(fd: signal.fd, into: signalValue, count: 8, userData: Token(operation: Kind.signal.rawValue).userData)
     }
 }

@@ -16,18 +16,18 @@ import Glibc
 /// stay correct, but no socket (`Request.remoteAddress` is nil).
 ///
 /// A handler's outbound calls (``HTTPClient``) are real TCP connections:
-/// those slots, and the waiting itself, are an ``EpollBackend``'s, which
+/// the outbound slots, and the waiting itself, are an ``EpollBackend``'s, which
 /// also watches the worker signal the wire's clients write. So a service
 /// that calls another is tested in process against a real upstream.
 struct InProcessBackend: Backend, ~Copyable {
     /// Outbound sockets, and the wait for them, the worker signal and the wire.
     private var sockets: EpollBackend
     private let wire: InProcessWire
-    /// Per slot: its pipe (0: none, or an outbound socket), whether the loop reads it, whether a send waits for room.
-    private let pipes: SlotArray<Int>
-    private let receiving: SlotArray<Bool>
-    private let blocked: SlotArray<Bool>
-    /// Pipe id → slot, for the wire's news.
+    /// Per served slot: its pipe (0: none), whether the loop reads it, whether a send waits for room.
+    private let pipes: UnsafeMutableBufferPointer<Int>
+    private let receiving: UnsafeMutableBufferPointer<Bool>
+    private let blocked: UnsafeMutableBufferPointer<Bool>
+    /// Pipe id → served slot, for the wire's news.
     private var slots: [Int: Int] = [:]
     /// Accepted descriptors not yet given a slot → their pipe.
     private var accepted: [Int32: Int] = [:]
@@ -45,13 +45,22 @@ struct InProcessBackend: Backend, ~Copyable {
         guard let wire = setup.wire else { throw SystemCallError(step: "in-process backend without a wire", errno: EINVAL) }
         sockets = try EpollBackend(setup)  // never accepts: the listener is -1 and accepting stays off
         self.wire = wire
-        pipes = SlotArray(capacity: setup.slotCapacity, initialValue: 0)
-        receiving = SlotArray(capacity: setup.slotCapacity, initialValue: false)
-        blocked = SlotArray(capacity: setup.slotCapacity, initialValue: false)
+        let served = max(setup.slots.served, 1)
+        pipes = .allocate(capacity: served)
+        pipes.initialize(repeating: 0)
+        receiving = .allocate(capacity: served)
+        receiving.initialize(repeating: false)
+        blocked = .allocate(capacity: served)
+        blocked.initialize(repeating: false)
         buffer = .allocate(byteCount: setup.configuration.receiveBufferSize, alignment: 64)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        pipes.deallocate()
+        receiving.deallocate()
+        blocked.deallocate()
+    }
 
     // MARK: Waiting and events
 
@@ -79,7 +88,7 @@ struct InProcessBackend: Backend, ~Copyable {
             guard id != 0 else { continue }
             if blocked[slot] && wire.hasRoom(id) {
                 blocked[slot] = false
-                queued.append(.changed(slot: slot))
+                queued.append(.changed(SlotID(.served, slot)))
             }
             if receiving[slot] && !ready.contains(slot) && wire.hasInput(id) { ready.append(slot) }
         }
@@ -97,9 +106,9 @@ struct InProcessBackend: Backend, ~Copyable {
             switch wire.receive(id, into: buffer) {
             case .bytes(let count):
                 candidates.append(slot)  // more may wait: looked at again on the next wait
-                return .received(slot: slot, bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                return .received(SlotID(.served, slot), bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             case .end:
-                return .peerFinished(slot: slot)
+                return .peerFinished(SlotID(.served, slot))
             case .nothing:
                 continue
             }
@@ -132,34 +141,37 @@ struct InProcessBackend: Backend, ~Copyable {
     // MARK: Sockets
 
     mutating func open(_ socket: SocketHandle) {
-        guard let id = accepted.removeValue(forKey: socket.fd) else {
-            pipes[socket.slot] = 0  // an outbound socket
-            return sockets.open(socket)
-        }
-        pipes[socket.slot] = id
-        receiving[socket.slot] = false
-        blocked[socket.slot] = false
-        slots[id] = socket.slot
+        guard socket.id.kind == .served else { return sockets.open(socket) }
+        guard let id = accepted.removeValue(forKey: socket.fd) else { return }
+        let slot = socket.id.index
+        pipes[slot] = id
+        receiving[slot] = false
+        blocked[slot] = false
+        slots[id] = slot
     }
 
     mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool) {
-        guard pipes[socket.slot] != 0 else { return sockets.setReceiving(socket, wanted) }
-        guard receiving[socket.slot] != wanted else { return }
-        receiving[socket.slot] = wanted
-        if wanted { candidates.append(socket.slot) }  // bytes may already wait
+        guard socket.id.kind == .served else { return sockets.setReceiving(socket, wanted) }
+        let slot = socket.id.index
+        guard receiving[slot] != wanted else { return }
+        receiving[slot] = wanted
+        if wanted { candidates.append(slot) }  // bytes may already wait
     }
 
-    func isSending(_ slot: Int) -> Bool { pipes[slot] != 0 ? blocked[slot] : sockets.isSending(slot) }
+    func isSending(_ socket: SocketHandle) -> Bool {
+        socket.id.kind == .served ? blocked[socket.id.index] : sockets.isSending(socket)
+    }
 
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult {
-        guard pipes[socket.slot] != 0 else { return sockets.send(socket, message) }
+        guard socket.id.kind == .served else { return sockets.send(socket, message) }
+        let slot = socket.id.index
         let iovecs = UnsafeBufferPointer(start: message.pointee.msg_iov, count: Int(message.pointee.msg_iovlen))
-        switch wire.send(pipes[socket.slot], iovecs) {
+        switch wire.send(pipes[slot], iovecs) {
         case .sent(let count):
             return .sent(count)
         case .blocked:
-            blocked[socket.slot] = true
-            candidates.append(socket.slot)  // the client may have read in the meantime
+            blocked[slot] = true
+            candidates.append(slot)  // the client may have read in the meantime
             return .blocked
         case .failed:
             return .failed
@@ -167,18 +179,19 @@ struct InProcessBackend: Backend, ~Copyable {
     }
 
     func shutdownWrite(_ socket: SocketHandle) {
-        guard pipes[socket.slot] != 0 else { return sockets.shutdownWrite(socket) }
-        wire.shutdownWrite(pipes[socket.slot])
+        guard socket.id.kind == .served else { return sockets.shutdownWrite(socket) }
+        wire.shutdownWrite(pipes[socket.id.index])
     }
 
     mutating func close(_ socket: SocketHandle) -> Bool {
-        let id = pipes[socket.slot]
-        guard id != 0 else { return sockets.close(socket) }
-        wire.closeByServer(id)
+        guard socket.id.kind == .served else { return sockets.close(socket) }
+        let slot = socket.id.index
+        let id = pipes[slot]
+        if id != 0 { wire.closeByServer(id) }
         slots[id] = nil
-        pipes[socket.slot] = 0
-        receiving[socket.slot] = false
-        blocked[socket.slot] = false
+        pipes[slot] = 0
+        receiving[slot] = false
+        blocked[slot] = false
         Glibc.close(socket.fd)
         return true
     }

@@ -1,5 +1,5 @@
 /// One outbound connection slot: plain data in the worker's preallocated
-/// ``ClientConnections`` table, like ``Connection`` for served ones.
+/// outbound ``SlotTable``, as ``Connection`` is for served ones.
 ///
 /// Its life is a ``Phase`` and a few ``Flags``, changed only through the
 /// named transitions below, which assert the legal combinations. I/O state
@@ -44,11 +44,15 @@ struct ClientConnection {
     /// The call being served (connecting, active).
     var exchange: ClientExchange?
     var reader = ClientResponseReader()
+    /// Which deadline runs (the deadline itself is the worker's `TimerService`'s).
     var timer = Timer.none
-    /// When the timer fires (monotonic nanoseconds).
-    var deadline: Int64 = 0
     /// Bytes arrived since the body-progress deadline was set.
     var progressed = false
+}
+
+extension ClientConnection: TableSlot {
+    @inline(__always) static func isOpen(_ slot: UnsafeMutablePointer<ClientConnection>) -> Bool { slot.pointee.phase != .free }
+    @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<ClientConnection>) -> Bool { slot.pointee.flags.contains(.dirty) }
 }
 
 extension ClientConnection {
@@ -105,16 +109,16 @@ extension ClientConnection {
         phase = .closing
     }
 
-    /// The backend closed the socket: the slot is free, the next occupant gets a new generation.
+    /// The backend closed the socket: the slot holds nothing (its table bumps the generation).
     mutating func release() {
         assert(phase == .closing)
         let generation = self.generation
         reader.reset()
         self = ClientConnection()
-        self.generation = (generation &+ 1) & Token.generationMask
+        self.generation = generation
     }
 
-    /// The dirty-list flag, owned by ``ClientConnections``.
+    /// The dirty-list flag (see ``DirtySlots``).
     @inline(__always) mutating func setDirty(_ dirty: Bool) {
         if dirty { flags.insert(.dirty) } else { flags.remove(.dirty) }
     }

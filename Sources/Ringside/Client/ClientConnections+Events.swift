@@ -1,6 +1,15 @@
-/// What the backend said about client slots, as the loop hands it over, and
-/// how a call ends: answered, failed (retried once if it may be), or cancelled.
-extension ClientConnections {
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The outbound connections as the owner of their slots (``SlotOwner``):
+/// what the backend said about them, as the loop hands it over, what each
+/// needs at the turn's end, and how a call ends: answered, failed (retried
+/// once if it may be), or cancelled.
+extension ClientConnections: SlotOwner {
+    @inline(__always)
+    func socket(_ slot: Int) -> SocketHandle { table.socket(slot) }
+
     /// The connect finished: 0 or `-errno`.
     func connected(_ slot: Int, _ result: Int32) {
         let connection = self[slot]
@@ -53,21 +62,63 @@ extension ClientConnections {
         }
     }
 
+    @inline(__always)
+    func changed(_ slot: Int) { table.markDirty(slot) }
+
     /// The socket failed (reset, broken pipe).
     func failed(_ slot: Int) {
         switch self[slot].pointee.phase {
         case .active, .connecting: fail(slot, .closedEarly)
         case .idle: close(slot)
-        case .closing: markDirty(slot)  // a cancelled send landed: the close can go on
+        case .closing: table.markDirty(slot)  // a cancelled send landed: the close can go on
         case .free: break
         }
     }
 
     /// A send wrote `count` bytes of the request.
     func sent(_ slot: Int, _ count: Int) {
-        queues.consume(slot, count)
-        markDirty(slot)
+        table.queues.consume(slot, count)
+        table.markDirty(slot)
     }
+
+    // MARK: The flush
+
+    /// The request bytes to send now, or nil.
+    @inline(__always)
+    func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
+        guard table[slot].pointee.phase == .active && table.queues.count(slot) > 0 else { return nil }
+        return table.queues.message(slot)
+    }
+
+    /// What `slot` needs from the backend now.
+    func nextStep(_ slot: Int) -> SlotStep {
+        let connection = table[slot]
+        switch connection.pointee.phase {
+        case .free:
+            return .none
+        case .connecting:
+            if connection.pointee.connectQueued { return .none }
+            connection.pointee.queueConnect()
+            let (address, length) = address(slot)
+            return .connect(address, length)
+        case .active, .idle:
+            return .serve(receiving: connection.pointee.wantsInput)
+        case .closing:
+            return .close
+        }
+    }
+
+    /// The backend closed `slot`'s socket: the slot and its queue are free.
+    func release(_ slot: Int) {
+        table[slot].pointee.release()
+        table.free(slot)
+    }
+
+    @inline(__always)
+    func generation(_ slot: Int) -> UInt32 { table[slot].pointee.generation }
+
+    @inline(__always)
+    func flushed(_ slot: Int, generation: UInt32) { table.flushed(slot, generation: generation) }
 
     // MARK: Ends of a call
 
@@ -79,7 +130,7 @@ extension ClientConnections {
         let pool = connection.pointee.pool
         exchange.finish(.success(connection.pointee.reader.takeResponse()))
         // An upstream that answered before reading the whole request is out of step.
-        guard reusable && queues.count(slot) == 0 else {
+        guard reusable && table.queues.count(slot) == 0 else {
             close(slot)
             return serveWaiting(pool)
         }
@@ -89,7 +140,7 @@ extension ClientConnections {
         } else {
             pools[pool].putIdle(slot)
             setTimer(slot, .idle, pools[pool].idleTimeout)
-            markDirty(slot)
+            table.markDirty(slot)
         }
     }
 

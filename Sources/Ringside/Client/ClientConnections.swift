@@ -4,35 +4,19 @@ import HTTP1
 import Glibc
 #endif
 
-/// A worker's outbound connections: their slots, send queues, pools (one per
-/// ``HTTPClient`` used on this worker), dirty list and deadlines, allocated
-/// when the worker starts.
+/// A worker's outbound connections: their slots and send queues (the
+/// outbound ``SlotTable``), their pools (one per ``HTTPClient`` used on this
+/// worker) and their deadlines (the worker's ``TimerService``).
 ///
 /// Confined to the worker thread: handler tasks reach it through
-/// `WorkerRuntime.current` (they run on the worker's executor), the loop
-/// through `WorkerLoop.clients`. Client slot *k* is backend slot `base + k`,
-/// after the served connections' slots, so one backend and one `Token`
-/// layout serve both. The table decides; the loop's flush turns what it
-/// decided into backend operations (`WorkerLoop+Client.swift`), and the loop
-/// hands it the backend's events for its slots (`ClientConnections+Events.swift`).
+/// `WorkerRuntime.current` (they run on the worker's executor), the loop as
+/// the owner of the outbound slots (``SlotOwner``). It decides; the loop's
+/// flush turns what it decided into backend operations, and the loop hands
+/// it the backend's events for its slots (`ClientConnections+Events.swift`).
 final class ClientConnections {
-    /// What a client slot needs from the backend after a turn.
-    enum Step {
-        case none
-        /// Track the socket and connect it to its pool's address.
-        case connect
-        /// Keep it open, reading or not.
-        case serve(receiving: Bool)
-        case close
-    }
-
-    /// The backend slot of client slot 0.
-    let base: Int
-    let capacity: Int
-    private let slots: UnsafeMutablePointer<ClientConnection>
-    private var freeSlots: [Int]
-    /// Each slot's request bytes: request line, the pool's `host` block, the rest.
-    var queues: SendQueues
+    // @exclusivity(unchecked): confined to the worker thread; no method holds
+    // an access to the table across a call that could re-enter this object.
+    @exclusivity(unchecked) var table: SlotTable<ClientConnection>
     var pools: [ClientPool] = []
     /// Pool index by `ClientTarget.id`; -1 where this worker has none yet.
     private var poolByTarget: [Int] = []
@@ -40,52 +24,41 @@ final class ClientConnections {
     private let serverAddress: UpstreamAddress?
     /// Scratch space for the response parser's fields.
     private(set) var fields: UnsafeMutableBufferPointer<HeaderField>
-    private var dirty: DirtyList
-    /// No deadline is earlier than this (a lower bound; `.max` without any).
-    var nextDeadline = Int64.max
+    let timers: TimerService
     private var exchanges: UInt64 = 0
     private var isShutDown = false
     /// The worker's counters, for its pools' gauges (nil: metrics off).
     private let metrics: WorkerMetrics.Writer?
 
     /// - Parameters:
-    ///   - base: the first backend slot after the served connections'.
     ///   - capacity: outbound connections on this worker, all clients together.
+    ///   - dirty: the worker's dirty list.
+    ///   - timers: the worker's timer service.
     ///   - serverAddress: this server's own address, for `HTTPClient.thisServer()`.
     ///   - metrics: the worker's counters (nil: metrics off).
-    init(base: Int, capacity: Int, serverAddress: UpstreamAddress?, metrics: WorkerMetrics.Writer? = nil) {
-        self.base = base
+    init(
+        capacity: Int, dirty: DirtySlots, timers: TimerService, serverAddress: UpstreamAddress?,
+        metrics: WorkerMetrics.Writer? = nil
+    ) {
         self.metrics = metrics
-        self.capacity = capacity
         self.serverAddress = serverAddress
-        slots = .allocate(capacity: max(capacity, 1))
-        slots.initialize(repeating: ClientConnection(), count: capacity)
-        freeSlots = Array((0..<capacity).reversed())  // lowest slots first
-        queues = SendQueues(slots: max(capacity, 1), depth: 3)
+        self.timers = timers
+        table = SlotTable(.outbound, capacity: capacity, queueDepth: 3, dirty: dirty)
         fields = .allocate(capacity: 100)
-        dirty = DirtyList(slots: capacity)
     }
 
     deinit {
         shutdown()
-        slots.deinitialize(count: capacity)
-        slots.deallocate()
         pools.forEach { $0.deallocate() }
         fields.deallocate()
     }
 
     @inline(__always)
-    subscript(slot: Int) -> UnsafeMutablePointer<ClientConnection> { slots + slot }
-
-    /// What the backend needs to address client slot `slot`.
-    @inline(__always)
-    func socket(_ slot: Int) -> SocketHandle {
-        SocketHandle(slot: base + slot, generation: slots[slot].generation, fd: slots[slot].fd)
-    }
+    subscript(slot: Int) -> UnsafeMutablePointer<ClientConnection> { table[slot] }
 
     /// Where `slot` connects.
     func address(_ slot: Int) -> (UnsafePointer<sockaddr>, socklen_t) {
-        let pool = pools[slots[slot].pool]
+        let pool = pools[table[slot].pointee.pool]
         return (UnsafeRawPointer(pool.address).assumingMemoryBound(to: sockaddr.self), pool.addressLength)
     }
 
@@ -114,9 +87,9 @@ final class ClientConnections {
             open(exchange, pool: pool)
         } else {
             var waiting = exchange
-            waiting.deadline = MonotonicClock.nanoseconds + pools[pool].queueTimeout
+            waiting.deadline = TimerService.adding(pools[pool].queueTimeout, to: timers.now)
             if pools[pool].wait(waiting) {
-                nextDeadline = min(nextDeadline, waiting.deadline)
+                timers.add(.clientQueue(pool: pool), after: pools[pool].queueTimeout)
             } else {
                 exchange.finish(.failure(.poolExhausted))
             }
@@ -125,9 +98,9 @@ final class ClientConnections {
 
     /// A client's call was cancelled: its connection closes, or it leaves the line.
     func cancel(_ id: UInt64) {
-        for slot in 0..<capacity where slots[slot].exchange?.id == id {
-            let exchange = slots[slot].takeExchange()!
-            let pool = slots[slot].pool
+        for slot in 0..<table.capacity where table[slot].pointee.exchange?.id == id {
+            let exchange = table[slot].pointee.takeExchange()!
+            let pool = table[slot].pointee.pool
             close(slot)
             exchange.finish(.failure(.cancelled))
             serveWaiting(pool)
@@ -163,37 +136,36 @@ final class ClientConnections {
 
     /// Opens a socket for `exchange`; the flush connects it.
     private func open(_ exchange: ClientExchange, pool: Int) {
-        guard let slot = freeSlots.popLast() else { return exchange.finish(.failure(.poolExhausted)) }
         let family = Int32(pools[pool].address.pointee.ss_family)
         let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else {
-            let code = errno
-            freeSlots.append(slot)
-            return exchange.finish(.failure(.connectFailed(errno: code)))
+        guard fd >= 0 else { return exchange.finish(.failure(.connectFailed(errno: errno))) }
+        guard let slot = table.take() else {
+            Glibc.close(fd)
+            return exchange.finish(.failure(.poolExhausted))
         }
         var one: Int32 = 1
         // A request is one write; Nagle would hold a second one back for an ACK.
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        slots[slot].open(fd: fd, pool: pool, for: exchange)
+        table[slot].pointee.open(fd: fd, pool: pool, for: exchange)
         pools[pool].opened()
         setTimer(slot, .connect, pools[pool].connectTimeout)
-        markDirty(slot)
+        table.markDirty(slot)
     }
 
     /// `slot` serves `exchange`: its request is queued, its response awaited.
     func begin(_ slot: Int, _ exchange: ClientExchange, reused: Bool) {
-        let connection = slots + slot
+        let connection = table[slot]
         let pool = connection.pointee.pool
         connection.pointee.begin(exchange, reused: reused)
         let request = exchange.request
-        queues.append(slot, request.line, owner: request.bytes)
-        queues.append(slot, UnsafeRawBufferPointer(pools[pool].hostBlock), owner: nil)
-        queues.append(slot, request.rest, owner: request.bytes)
+        table.queues.append(slot, request.line, owner: request.bytes)
+        table.queues.append(slot, UnsafeRawBufferPointer(pools[pool].hostBlock), owner: nil)
+        table.queues.append(slot, request.rest, owner: request.bytes)
         connection.pointee.reader.begin(
             requestWasHead: request.method == .head, maxHeadBytes: pools[pool].maxHeadBytes,
             maxBodyBytes: pools[pool].maxBodyBytes)
         setTimer(slot, .responseHead, pools[pool].headTimeout)
-        markDirty(slot)
+        table.markDirty(slot)
     }
 
     /// Connections left `pool`: calls in line take their place.
@@ -205,51 +177,13 @@ final class ClientConnections {
 
     /// Takes `slot` out of its pool and has the flush close it.
     func close(_ slot: Int) {
-        let connection = slots + slot
+        let connection = table[slot]
         guard connection.pointee.phase != .closing && connection.pointee.phase != .free else { return }
         pools[connection.pointee.pool].closed(slot)
         connection.pointee.close()
-        connection.pointee.timer = .none
-        markDirty(slot)
+        clearTimer(slot)
+        table.markDirty(slot)
     }
-
-    // MARK: For the loop's flush
-
-    /// What `slot` needs from the backend now.
-    func nextStep(_ slot: Int) -> Step {
-        let connection = slots + slot
-        switch connection.pointee.phase {
-        case .free:
-            return .none
-        case .connecting:
-            if connection.pointee.connectQueued { return .none }
-            connection.pointee.queueConnect()
-            return .connect
-        case .active, .idle:
-            return .serve(receiving: connection.pointee.wantsInput)
-        case .closing:
-            return .close
-        }
-    }
-
-    /// Whether `slot` has request bytes to send.
-    @inline(__always)
-    func hasOutput(_ slot: Int) -> Bool { slots[slot].phase == .active && queues.count(slot) > 0 }
-
-    /// The backend closed `slot`'s socket: the slot and its queue are free.
-    func release(_ slot: Int) {
-        queues.clear(slot)
-        slots[slot].release()
-        freeSlots.append(slot)
-    }
-
-    // MARK: Dirty list (see `DirtyList`)
-
-    var dirtyCount: Int { dirty.count }
-    @inline(__always) func markDirty(_ slot: Int) { dirty.mark(slot, in: slots) }
-    @inline(__always) func dirtySlot(at index: Int) -> Int { dirty[index] }
-    @inline(__always) func flushed(_ slot: Int, generation: UInt32) { dirty.flushed(slot, generation: generation, in: slots) }
-    @inline(__always) func clearDirty() { dirty.clear() }
 
     // MARK: The worker's end
 
@@ -258,19 +192,16 @@ final class ClientConnections {
     func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
-        for slot in 0..<capacity where slots[slot].isOpen {
-            slots[slot].takeExchange()?.finish(.failure(.cancelled))
-            if slots[slot].phase != .closing { pools[slots[slot].pool].closed(slot) }  // the gauges
-            Glibc.close(slots[slot].fd)
-            queues.clear(slot)
-            slots[slot].reader.reset()
+        for slot in 0..<table.capacity where table[slot].pointee.isOpen {
+            let connection = table[slot]
+            connection.pointee.takeExchange()?.finish(.failure(.cancelled))
+            if connection.pointee.phase != .closing { pools[connection.pointee.pool].closed(slot) }  // the gauges
+            Glibc.close(connection.pointee.fd)
+            table.queues.clear(slot)
+            connection.pointee.reader.reset()
         }
         for pool in pools.indices {
             while let exchange = pools[pool].nextWaiting() { exchange.finish(.failure(.cancelled)) }
         }
     }
-}
-
-extension ClientConnection: DirtyListSlot {
-    @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<ClientConnection>) -> Bool { slot.pointee.flags.contains(.dirty) }
 }

@@ -12,7 +12,7 @@ import Glibc
 /// Everything but `remote` and the wake flag is confined to the worker
 /// thread: tasks run there (on ``executor``) and the core runs there.
 final class WorkerRuntime: @unchecked Sendable {
-    // @unchecked: `local` and `clients` are only touched on the worker thread
+    // @unchecked: `local`, `clients` and `timers` are only touched on the worker thread
     // (tasks run on `executor`, whose jobs run there; `post` and the client
     // check); `remote` is a Mutex.
     enum Event {
@@ -38,14 +38,16 @@ final class WorkerRuntime: @unchecked Sendable {
     var metrics: WorkerMetrics.Writer?
     /// The worker's outbound connections, for ``HTTPClient`` calls.
     let clients: ClientConnections
+    /// The worker's timers, for ``WorkerClock`` sleeps.
+    let timers: TimerService
     private let local = WorkerConfined<[Event]>([])
-    private let timers = WorkerConfined(WorkerTimers<CheckedContinuation<Void, Never>>())
     private let remote = Mutex<[Event]>([])
     private let remotePending = Atomic<Bool>(false)
 
-    init(pool: OffloadPool?, signal: WorkerSignal, logger: Logger, clients: ClientConnections) {
+    init(pool: OffloadPool?, signal: WorkerSignal, logger: Logger, clients: ClientConnections, timers: TimerService) {
         self.signal = signal
         self.clients = clients
+        self.timers = timers
         self.pool = pool
         self.logger = logger
         executor = WorkerExecutor(owner: pthread_self()) { signal.wake() }
@@ -54,18 +56,9 @@ final class WorkerRuntime: @unchecked Sendable {
 
     /// Parks a ``WorkerClock`` sleep until `deadline` (worker thread only).
     func addTimer(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
-        timers.value.add(deadline, continuation)
-    }
-
-    /// How long the loop may sleep for the timers: nil without any.
-    func nanosecondsUntilNextTimer() -> Int64? {
-        timers.value.isEmpty ? nil : timers.value.nanosecondsUntilNext(now: .now)
-    }
-
-    /// Resumes the sleeps that are due.
-    func fireTimers() {
-        // Resumed tasks run on the worker's next jobs pass.
-        if !timers.value.isEmpty { timers.value.fire(now: .now) { $0.resume() } }
+        // Counted from a fresh reading, not the turn's: a sleep never ends early.
+        let remaining = ContinuousClock.now.duration(to: deadline).clampedNanoseconds
+        timers.add(.resume(continuation), after: remaining, from: MonotonicClock.nanoseconds)
     }
 
     /// Work is waiting: the loop must poll, not block.

@@ -34,7 +34,7 @@ struct Connection {
         static let waiting = Flags(rawValue: 1 << 1)
         /// Finishing: half-close and linger instead of closing outright.
         static let lingerAfter = Flags(rawValue: 1 << 2)
-        /// On the worker's dirty list for this loop turn (the table's flag).
+        /// On the worker's dirty list for this loop turn (see ``DirtySlots``).
         static let dirty = Flags(rawValue: 1 << 3)
     }
 
@@ -70,22 +70,23 @@ struct Connection {
     /// Lingering: bytes read and dropped so far.
     var discarded: Int = 0
     /// What only handler requests need, allocated the first time one does
-    /// and kept by the slot for its next connections (see `ConnectionTable`),
+    /// and kept by the slot for its next connections (see `HTTPCore.release`),
     /// so prebuilt-only connections carry a nil pointer instead of these fields.
     var handler: HandlerState?
     /// How to frame the response a waiting handler will produce (set by ``beginWaiting(_:)``).
     private(set) var waitingFraming = ResponseFraming.keepAlive
 
-    // Timer state: which timeout runs, since when (monotonic seconds), and the
-    // slot's links in the worker's timer wheel.
+    // Timer state: which timeout runs and since when (monotonic nanoseconds);
+    // the deadline itself is the worker's `TimerService`'s.
     var timer: Timer = .none
-    var timerStart: Int = 0
+    var timerStart: Int64 = 0
     /// Bytes of a body were consumed or sent since the timer was last updated.
     var progressed = false
-    var timerDeadline: Int = 0
-    var timerBucket: Int32 = -1
-    var timerNext: Int32 = -1
-    var timerPrevious: Int32 = -1
+}
+
+extension Connection: TableSlot {
+    @inline(__always) static func isOpen(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.isOpen }
+    @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.isDirty }
 }
 
 // MARK: - Reading the state
@@ -125,12 +126,11 @@ extension Connection {
         phase = .serving
     }
 
-    /// The slot is given back; a later occupant gets the next generation.
+    /// The socket closed: the slot holds no connection (its table bumps the generation).
     mutating func release() {
         phase = .free
         flags = Flags(rawValue: 0)
         fd = -1
-        generation = (generation &+ 1) & Token.generationMask
     }
 
     /// Read no new request: answer what is queued or being produced, then
@@ -179,7 +179,7 @@ extension Connection {
 
     mutating func endWaiting() { flags.remove(.waiting) }
 
-    /// The dirty-list flag, owned by `ConnectionTable`.
+    /// The dirty-list flag (see ``DirtySlots``).
     @inline(__always) mutating func setDirty(_ dirty: Bool) {
         if dirty { flags.insert(.dirty) } else { flags.remove(.dirty) }
     }

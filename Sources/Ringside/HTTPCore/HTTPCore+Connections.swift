@@ -1,23 +1,37 @@
-/// What the loop tells the HTTP core about its connections, and what the
-/// core wants done with each next.
-extension HTTPCore {
-    /// What a connection needs from the kernel after a turn.
-    enum NextStep {
-        /// Keep it open, reading or not.
-        case serve(receiving: Bool)
-        /// Every answer is out: shut the write side, read on (it lingers now).
-        case halfClose
-        /// Close it.
-        case close
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HTTP core as the owner of the served slots (``SlotOwner``): what the
+/// loop tells it about its connections, and what it wants done with each.
+extension HTTPCore: SlotOwner {
+    @inline(__always)
+    func socket(_ slot: Int) -> SocketHandle { connections.socket(slot) }
+
+    /// Bytes arrived: every complete request among them is answered.
+    @inline(__always)
+    mutating func received(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+        receive(slot, bytes)
+        connections.markDirty(slot)
     }
 
-    /// Takes a slot for an accepted socket, or nil when the table is full.
-    mutating func open(fd: Int32) -> Int? {
-        guard let slot = connections.open(fd: fd) else { return nil }
-        observer.metrics?.add(.connectionsAccepted)
-        connections.markDirty(slot)  // starts its idle timer and its receive
-        return slot
+    /// A send wrote `count` bytes of `slot`'s queue.
+    mutating func sent(_ slot: Int, _ count: Int) {
+        let connection = connections[slot]
+        observer.metrics?.add(.bytesSent, UInt64(count))
+        connections.queues.consume(slot, count)
+        if count > 0 { connection.pointee.progressed = true }
+        connections.markDirty(slot)
+        if let stream = connection.pointee.stream {
+            pump(slot, stream)
+        } else if connection.isPaused && !connections.queues.isFull(slot) {
+            connection.pointee.unpause()
+            processSpill(slot)
+        }
     }
+
+    @inline(__always)
+    mutating func changed(_ slot: Int) { connections.markDirty(slot) }
 
     /// The peer finished sending (EOF): answer what it asked, then close.
     mutating func peerFinished(_ slot: Int) {
@@ -36,67 +50,111 @@ extension HTTPCore {
         connections.markDirty(slot)
     }
 
-    /// A send wrote `count` bytes of `slot`'s queue.
-    mutating func sent(_ slot: Int, _ count: Int) {
-        let connection = connections[slot]
-        observer.metrics?.add(.bytesSent, UInt64(count))
-        queues.consume(slot, count)
-        if count > 0 { connection.pointee.progressed = true }
-        connections.markDirty(slot)
-        if let stream = connection.pointee.stream {
-            pump(slot, stream)
-        } else if connection.isPaused && !queues.isFull(slot) {
-            connection.pointee.unpause()
-            processSpill(slot)
-        }
-    }
+    /// Served sockets never connect.
+    func connected(_ slot: Int, _ result: Int32) {}
 
-    /// Whether `slot` has bytes to send now.
+    // MARK: The flush
+
+    /// `slot`'s queue, while it has one to send.
     @inline(__always)
-    func hasOutput(_ slot: Int) -> Bool {
-        queues.count(slot) > 0 && connections[slot].pointee.phase != .closing
+    func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
+        guard connections.queues.count(slot) > 0 && connections[slot].pointee.phase != .closing else { return nil }
+        return connections.queues.message(slot)
     }
 
     /// Decides what `slot` needs after this turn, moving a finished
-    /// connection on to lingering or closing.
-    mutating func nextStep(_ slot: Int) -> NextStep {
+    /// connection on to lingering or closing, and points its timer at what
+    /// its state calls for.
+    mutating func nextStep(_ slot: Int) -> SlotStep {
         let connection = connections[slot]
+        let step: SlotStep
         switch connection.pointee.phase {
+        case .free:
+            return .none
         case .serving:
-            return .serve(receiving: connection.wantsInput)
+            step = .serve(receiving: connection.wantsInput)
         case .finishing:
-            guard queues.count(slot) == 0 && !connection.isWaiting else { return .serve(receiving: false) }
-            if connection.lingersAfter {
+            if connections.queues.count(slot) > 0 || connection.isWaiting {
+                step = .serve(receiving: false)
+            } else if connection.lingersAfter {
                 connection.pointee.startLingering()
-                return .halfClose
+                step = .halfClose
+            } else {
+                connection.pointee.abort()
+                step = .close
             }
-            connection.pointee.abort()
-            return .close
         case .lingering:
-            return .serve(receiving: true)
-        case .closing, .free:
-            return .close
+            step = .serve(receiving: true)
+        case .closing:
+            step = .close
         }
+        updateTimer(slot)
+        return step
     }
 
-    /// The backend closed `slot`'s socket: the slot and its queue are free.
+    /// The backend closed `slot`'s socket: the slot, its queue and its spill buffer are free.
     mutating func release(_ slot: Int) {
+        let connection = connections[slot]
         requestEnded(slot)
         observer.metrics?.add(.connectionsClosed)
-        queues.clear(slot)
+        timers.clearDeadline(SlotID(.served, slot))
+        if let handler = connection.pointee.handler {
+            if let stream = handler.stream {
+                stream.closed = true
+                stream.resume()  // the writer's next write throws
+            }
+            // The client is gone: a handler still working for it sees
+            // `Task.isCancelled`; one still queued for the offload pool is skipped.
+            handler.task?.cancel()
+            handler.offloaded?.abandon()
+            handler.reset()  // the object serves the slot's next connection
+        }
+        spill.release(slot, highWater: connection.pointee.spillHighWater)
+        connection.pointee.release()
         connections.free(slot)
     }
+
+    @inline(__always)
+    func generation(_ slot: Int) -> UInt32 { connections[slot].pointee.generation }
+
+    @inline(__always)
+    func flushed(_ slot: Int, generation: UInt32) { connections.flushed(slot, generation: generation) }
+}
+
+/// The rest of what the loop asks of the HTTP core.
+extension HTTPCore {
+    /// Takes a slot for an accepted socket, or nil when the table is full.
+    mutating func open(fd: Int32) -> Int? {
+        guard let slot = connections.take() else { return nil }
+        connections[slot].pointee.open(fd: fd)
+        observer.metrics?.add(.connectionsAccepted)
+        connections.markDirty(slot)  // starts its idle timer and its receive
+        return slot
+    }
+
+    var openCount: Int { connections.openCount }
+    var isFull: Bool { connections.isFull }
+    var capacity: Int { connections.capacity }
+
+    /// The turn began (its clock reading is the timer service's `now`).
+    @inline(__always)
+    mutating func beginTurn() { observer.beginTurn(timers.now) }
+
+    /// The turn ends: the access log's lines go out.
+    @inline(__always)
+    mutating func endTurn() { observer.endTurn() }
 
     /// Shutdown: the next answer on every connection says `connection: close`
     /// and ends it, so a client never has a request in flight on a
     /// connection the server closes without saying so. A connection idle
-    /// since before this second is closed within a second or two
+    /// since before the drain began is closed within a second or two
     /// (`TimeoutPolicy`): a client sending continuously has sent its next
     /// request by then.
     mutating func beginDrain() {
         draining = true
-        for slot in 0..<connections.capacity where connections[slot].isOpen {
-            connections.markDirty(slot)  // its idle timer shortens
-        }
+        connections.markAllOpen()  // their idle timers shorten
     }
+
+    /// After a drain timed out: the descriptors of connections still open are closed.
+    func closeOpenDescriptors() { connections.closeOpenDescriptors() }
 }

@@ -31,7 +31,7 @@ extension HTTPCore {
         }
         // 100 Continue only with room for the answer after it; a client that
         // gets none sends the body after a while anyway (RFC 9110 §10.1.1).
-        if head.expectContinue && queues.count(slot) + 2 <= queues.depth {
+        if head.expectContinue && connections.queues.count(slot) + 2 <= connections.queues.depth {
             enqueue(slot, fixedBytes.continueResponse)
         }
         connections[slot].pointee.pending = PendingRequest(

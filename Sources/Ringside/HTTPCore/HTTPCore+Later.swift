@@ -1,10 +1,11 @@
 /// Delayed prebuilt answers (``Response/init(_:after:)``): the connection
-/// waits as it would for a handler, on an entry in the worker's answer
-/// timers, and the loop queues the answer at its deadline. No task, no
-/// continuation, no allocation (the timer arrays grow to the most waiting at once).
+/// waits as it would for a handler, on an exact timer of the worker's
+/// ``TimerService``, and the loop hands the answer back at its deadline. No
+/// task, no continuation, no allocation (the timer queues grow to the most
+/// waiting at once).
 
 /// One waiting answer: for the connection in `slot` if still of `generation`.
-/// Plain bytes, so the heap moves entries without retains or releases.
+/// Plain bytes, so the timer queues move entries without retains or releases.
 struct LaterAnswer {
     let slot: Int32
     let generation: UInt32
@@ -29,42 +30,25 @@ extension HTTPCore {
             laterResponses[slot] = (generation, response)
         }
         // From the turn that read the request: the delay counts from its arrival.
-        let deadline = observer.turnStart.addingReportingOverflow(delay.clampedNanoseconds)
-        laterAnswers.add(
-            deadline: deadline.overflow ? .max : deadline.partialValue,
-            LaterAnswer(slot: Int32(slot), generation: generation, index: index))
+        timers.add(.answer(LaterAnswer(slot: Int32(slot), generation: generation, index: index)),
+                   after: delay.clampedNanoseconds, from: observer.turnStart)
     }
 
-    /// Queues the answers that are due. One whose connection closed or timed
-    /// out meanwhile is dropped (`complete` checks slot, generation and waiting).
-    mutating func sendDueAnswers(now: Int64) {
-        while let due = laterAnswers.popDue(now: now) {
-            let slot = Int(due.slot)
-            if due.index >= 0 {
-                answerDue(slot, due.generation, index: Int(due.index))
-            } else if let (generation, response) = laterResponses[slot], generation == due.generation {
+    /// A delayed answer is due. One whose connection closed or timed out
+    /// meanwhile is dropped (`finishWaiting` checks slot, generation and waiting).
+    mutating func answerDue(_ due: LaterAnswer) {
+        let slot = Int(due.slot)
+        guard due.index >= 0 else {
+            if let (generation, response) = laterResponses[slot], generation == due.generation {
                 laterResponses[slot] = nil
                 complete(slot, due.generation, response)
             }
+            return
         }
-    }
-
-    /// A laid-out answer is due: `complete`'s path without building a `Response`.
-    private mutating func answerDue(_ slot: Int, _ generation: UInt32, index: Int) {
-        guard let framing = finishWaiting(slot, generation) else { return }
-        queueAnswer(slot, index, framing)
+        // `complete`'s path without building a `Response`.
+        guard let framing = finishWaiting(slot, due.generation) else { return }
+        queueAnswer(slot, Int(due.index), framing)
         if framing.variant == .close { connections[slot].pointee.finishAfterFlush() }
         resumeReading(slot)
-    }
-
-    /// Nanoseconds until the loop should wake for the next delayed answer
-    /// (nil without any): its deadline rounded up to a whole millisecond, so
-    /// thousands of answers due a few microseconds apart go out in batches,
-    /// one wake a millisecond at most, instead of one wake each.
-    func nanosecondsUntilNextAnswer() -> Int64? {
-        guard !laterAnswers.isEmpty else { return nil }  // no clock read on a turn without any
-        // Read afresh: the wait starts after this turn's work, not at its start.
-        guard let next = laterAnswers.nanosecondsUntilNext(now: MonotonicClock.nanoseconds) else { return nil }
-        return (next + 999_999) / 1_000_000 * 1_000_000
     }
 }

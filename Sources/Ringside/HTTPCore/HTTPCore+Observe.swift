@@ -19,7 +19,7 @@ extension HTTPCore {
         record.pointee.state = .answering
         if let ids = observer.requestIDs {
             let (entry, length) = ids.assign(
-                slot, incoming: requestIDField(request, head), queueEmpty: queues.count(slot) == 0)
+                slot, incoming: requestIDField(request, head), queueEmpty: connections.queues.count(slot) == 0)
             record.pointee.idEntry = entry
             record.pointee.idLength = length
         }
@@ -60,7 +60,7 @@ extension HTTPCore {
     private mutating func queueAnswerWithID(_ slot: Int, _ index: Int, _ framing: ResponseFraming) {
         let bytes = catalog.bytes(index, framing)
         var sent = bytes.count
-        if let line = idLine(slot), queues.count(slot) + 3 <= queues.depth {
+        if let line = idLine(slot), connections.queues.count(slot) + 3 <= connections.queues.depth {
             // Three iovecs: the head up to its final CRLF, the id line, the rest.
             let split = catalog.headLength(index, framing) - 2
             enqueue(slot, UnsafeRawBufferPointer(rebasing: bytes[..<split]))
@@ -181,6 +181,6 @@ extension HTTPCore {
     /// The slot's queue can take another answer (three iovecs with a request id).
     @inline(__always)
     func hasRoomForAnswer(_ slot: Int) -> Bool {
-        queues.count(slot) + (observer.requestIDs == nil ? 1 : 3) <= queues.depth
+        connections.queues.count(slot) + (observer.requestIDs == nil ? 1 : 3) <= connections.queues.depth
     }
 }

@@ -7,7 +7,6 @@ extension HTTPCore {
     /// Runs the worker's ready tasks and applies what they produced. The loop
     /// calls it once per turn; bounded, so tasks cannot starve I/O.
     mutating func runTasks(into events: inout [WorkerRuntime.Event]) {
-        runtime.fireTimers()
         for _ in 0..<4 {
             runtime.executor.runJobs()
             runtime.takeEvents(into: &events)
@@ -37,10 +36,7 @@ extension HTTPCore {
         }
     }
 
-    func isCurrent(_ slot: Int, _ generation: UInt32) -> Bool {
-        let connection = connections[slot]
-        return connection.isOpen && connection.pointee.generation == generation
-    }
+    func isCurrent(_ slot: Int, _ generation: UInt32) -> Bool { connections.isCurrent(slot, generation) }
 
     /// A waiting connection's handler answered (or its delayed answer is due).
     mutating func complete(_ slot: Int, _ generation: UInt32, _ response: Response) {

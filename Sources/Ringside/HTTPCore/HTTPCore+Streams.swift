@@ -43,9 +43,9 @@ extension HTTPCore {
     /// its writer go on, and ends the response when the writer is done.
     mutating func pump(_ slot: Int, _ stream: StreamState) {
         let connection = connections[slot]
-        let room = min(queues.depth, StreamState.maxQueued)
+        let room = min(connections.queues.depth, StreamState.maxQueued)
         var moved = 0
-        while moved < stream.pending.count && queues.count(slot) < room {
+        while moved < stream.pending.count && connections.queues.count(slot) < room {
             let chunk = stream.pending[moved]
             enqueue(slot, chunk.written, owner: chunk)
             moved += 1
@@ -57,7 +57,7 @@ extension HTTPCore {
             return
         }
         // The last chunk needs a queue place; `sent` pumps again when one frees up.
-        guard !queues.isFull(slot) else { return }
+        guard !connections.queues.isFull(slot) else { return }
         connection.pointee.stream = nil
         connection.pointee.task = nil
         connection.pointee.endWaiting()

@@ -1,27 +1,26 @@
-/// Timeouts on the worker's wheel: pointing each connection's timer at what
-/// ``TimeoutPolicy`` calls for, and acting when one expires.
+/// Timeouts on the worker's timer service: pointing each connection's
+/// deadline at what ``TimeoutPolicy`` calls for, and acting when one passes.
 extension HTTPCore {
-    /// Points the slot's timer at the timeout its state calls for. The loop
-    /// calls it for every open slot it flushes.
+    /// Points the slot's deadline at the timeout its state calls for. The
+    /// flush calls it for every open slot it looks at.
+    @inline(__always)
     mutating func updateTimer(_ slot: Int) {
         let connection = connections[slot]
-        let timer = timeoutPolicy.timer(for: connection, queued: queues.count(slot))
+        let timer = timeoutPolicy.timer(for: connection, queued: connections.queues.count(slot))
         if timer != connection.pointee.timer || connection.pointee.progressed {
             connection.pointee.timer = timer
-            connection.pointee.timerStart = now
+            connection.pointee.timerStart = timers.now
             connection.pointee.progressed = false
         }
-        guard let seconds = timeoutPolicy.seconds(timer, draining: draining) else {
-            connections.unschedule(slot)
+        guard let nanoseconds = timeoutPolicy.nanoseconds(timer, draining: draining) else {
+            timers.clearDeadline(SlotID(.served, slot))
             return
         }
-        // `now` is whole seconds: +1 so a timeout never fires early. Never in
-        // the past, where the wheel has already looked (a shortened timeout).
-        connections.schedule(slot, at: max(connection.pointee.timerStart + seconds + 1, now + 1))
+        timers.setDeadline(SlotID(.served, slot), after: nanoseconds, from: connection.pointee.timerStart)
     }
 
-    /// `slot`'s timer ran out.
-    mutating func expire(_ slot: Int) {
+    /// `slot`'s deadline passed.
+    mutating func expired(_ slot: Int) {
         let connection = connections[slot]
         switch connection.pointee.timer {
         case .header, .body:
@@ -38,7 +37,7 @@ extension HTTPCore {
             connection.pointee.spillCount = 0
             fail(slot, .handlerTimedOut)
             runtime.logger.warning("handler timed out", metadata: [
-                "seconds": "\(timeoutPolicy.seconds(.handler, draining: false) ?? 0)",
+                "seconds": "\(Double(timeoutPolicy.nanoseconds(.handler, draining: false) ?? 0) / 1e9)",
             ])
         case .idle, .send, .linger, .none:
             connection.pointee.abort()

@@ -20,8 +20,11 @@ struct HTTPCore: ~Copyable {
     /// Bytes of requests a client may send beyond those waiting for responses.
     static let pipelinedAhead = 128 << 10
 
-    var connections: ConnectionTable
-    var queues: SendQueues
+    /// The served slots, each with its send queue (``SlotTable``).
+    var connections: SlotTable<Connection>
+    let spill: SpillBuffers
+    /// The worker's deadlines: connection timeouts, delayed answers.
+    let timers: TimerService
     var catalog: ResponseCatalog
     let routes: RouteTable
     let runtime: WorkerRuntime
@@ -40,34 +43,30 @@ struct HTTPCore: ~Copyable {
     let serverFields: UnsafeMutableRawBufferPointer
     /// Bytes sent as-is: `connection` lines, 100 Continue, the last chunk.
     let fixedBytes: FixedBytes
-    /// Monotonic seconds as of the last tick: the clock of every timeout.
-    private(set) var now: Int
     /// Whether the server is ready, for the readiness check's answer.
     let readiness: Readiness
     /// Shutting down: every answer closes its connection (see `HTTPCore+Connections.swift`).
     var draining = false
     /// Metrics, access log, request ids (`HTTPCore+Observe.swift`).
     var observer: RequestObserver
-    /// Delayed prebuilt answers, by deadline (`HTTPCore+Later.swift`).
-    var laterAnswers = LaterAnswers()
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
     init(
         configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,
-        observer: consuming RequestObserver
+        observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService
     ) {
         let limits = configuration.parserLimits
-        now = MonotonicClock.seconds
+        self.timers = timers
         // A spill buffer holds the largest allowed head, one more receive, and
         // what a pipelining client may send ahead while its responses back up
         // (io_uring receives a burst before its cancel lands).
         let spill = (limits.maxHeaderBytes + configuration.receiveBufferSize + HTTPCore.pipelinedAhead + 4095) & ~4095
-        connections = ConnectionTable(capacity: configuration.maxConnectionsPerWorker, spillSize: spill, now: now)
+        self.spill = SpillBuffers(slots: configuration.maxConnectionsPerWorker, size: spill)
         // A prebuilt answer with a request id takes three iovecs.
-        queues = SendQueues(
-            slots: configuration.maxConnectionsPerWorker,
-            depth: configuration.maxQueuedResponses * (configuration.requestIDs ? 3 : 1))
+        connections = SlotTable(
+            .served, capacity: configuration.maxConnectionsPerWorker,
+            queueDepth: configuration.maxQueuedResponses * (configuration.requestIDs ? 3 : 1), dirty: dirty)
         routes = RouteTable(router.routes)
         catalog = ResponseCatalog(router: router, routes: routes, serverHeaders: configuration.serverHeaders)
         self.runtime = runtime
@@ -92,14 +91,6 @@ struct HTTPCore: ~Copyable {
         headers.deallocate()
         parameters.deallocate()
         serverFields.deallocate()
-    }
-
-    /// Once a monotonic second (`now`): connections past their deadline.
-    mutating func tick(now: Int) {
-        self.now = now
-        while let slot = connections.popExpired(now: now) {
-            expire(slot)
-        }
     }
 
     /// Once a wall-clock second: the date in every response.
@@ -127,9 +118,9 @@ struct HTTPCore: ~Copyable {
             let consumed = process(slot, bytes)
             keep(slot, UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
         } else {
-            let spill = connections.spill(slot)
+            let spill = self.spill[slot]
             let held = connection.pointee.spillCount
-            guard held + bytes.count <= connections.spillSize else {
+            guard held + bytes.count <= self.spill.size else {
                 // Only a client that keeps writing while not reading its responses gets here.
                 connection.pointee.abort()
                 connections.markDirty(slot)
@@ -144,7 +135,7 @@ struct HTTPCore: ~Copyable {
     /// Parses the spill buffer and keeps what it could not answer yet.
     mutating func processSpill(_ slot: Int) {
         let connection = connections[slot]
-        let spill = connections.spill(slot)
+        let spill = self.spill[slot]
         let held = connection.pointee.spillCount
         let consumed = process(slot, UnsafeRawBufferPointer(start: spill, count: held))
         let left = connection.acceptsRequests ? held - consumed : 0
@@ -157,7 +148,7 @@ struct HTTPCore: ~Copyable {
     private mutating func keep(_ slot: Int, _ rest: UnsafeRawBufferPointer) {
         let connection = connections[slot]
         guard !rest.isEmpty, connection.acceptsRequests else { return }
-        connections.spill(slot).copyMemory(from: rest.baseAddress!, byteCount: rest.count)
+        spill[slot].copyMemory(from: rest.baseAddress!, byteCount: rest.count)
         connection.pointee.spillCount = rest.count
         connections.markDirty(slot)  // its timer becomes the header timeout
     }
@@ -345,7 +336,7 @@ struct HTTPCore: ~Copyable {
     /// Queues `bytes` for sending; `owner` (retained until sent) keeps them alive.
     @inline(__always)
     mutating func enqueue(_ slot: Int, _ bytes: UnsafeRawBufferPointer, owner: OutputBuffer? = nil) {
-        queues.append(slot, bytes, owner: owner)
+        connections.queues.append(slot, bytes, owner: owner)
         connections.markDirty(slot)
     }
 }

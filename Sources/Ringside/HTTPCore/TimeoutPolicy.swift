@@ -1,19 +1,21 @@
 /// Which timeout guards a connection, given its state, and for how long.
 ///
-/// One timer per connection at a time, on the worker's wheel: a change of
-/// timer restarts the clock, and so does progress while sending or reading a
-/// body, but not more bytes of an unfinished head (a slow-drip client).
+/// One timer per connection at a time, on the worker's timer service: a
+/// change of timer restarts the clock, and so does progress while sending or
+/// reading a body, but not more bytes of an unfinished head (a slow-drip client).
 struct TimeoutPolicy {
-    /// Each timeout in whole seconds (rounded up), read on every state change: the wheel's unit.
-    private let header: Int, body: Int, idle: Int, send: Int, handler: Int, linger: Int
+    /// Each timeout in nanoseconds.
+    private let header: Int64, body: Int64, idle: Int64, send: Int64, handler: Int64, linger: Int64
+    /// How long an idle connection may stay once the server drains.
+    private static let drainingIdle: Int64 = 1_000_000_000
 
     init(timeouts: ServerConfiguration.Timeouts) {
-        header = timeouts.header.wholeSecondsRoundedUp
-        body = timeouts.body.wholeSecondsRoundedUp
-        idle = timeouts.idle.wholeSecondsRoundedUp
-        send = timeouts.send.wholeSecondsRoundedUp
-        handler = timeouts.handler.wholeSecondsRoundedUp
-        linger = timeouts.linger.wholeSecondsRoundedUp
+        header = timeouts.header.clampedNanoseconds
+        body = timeouts.body.clampedNanoseconds
+        idle = timeouts.idle.clampedNanoseconds
+        send = timeouts.send.clampedNanoseconds
+        handler = timeouts.handler.clampedNanoseconds
+        linger = timeouts.linger.clampedNanoseconds
     }
 
     /// The timer `connection` needs while `queued` responses wait to be sent.
@@ -37,13 +39,13 @@ struct TimeoutPolicy {
         }
     }
 
-    /// How long `timer` runs, in whole seconds; nil for `.none`. Draining, an
-    /// idle connection waits one second for a request, not the idle timeout.
+    /// How long `timer` runs, in nanoseconds; nil for `.none`. Draining, an
+    /// idle connection waits a second for a request, not the idle timeout.
     @inline(__always)
-    func seconds(_ timer: Connection.Timer, draining: Bool) -> Int? {
+    func nanoseconds(_ timer: Connection.Timer, draining: Bool) -> Int64? {
         switch timer {
         case .none: nil
-        case .idle: draining ? min(idle, 1) : idle
+        case .idle: draining ? min(idle, TimeoutPolicy.drainingIdle) : idle
         case .header: header
         case .body: body
         case .send: send

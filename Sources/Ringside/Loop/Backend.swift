@@ -46,7 +46,7 @@ protocol Backend: ~Copyable {
     /// Arms or stops receiving; does nothing when already so.
     mutating func setReceiving(_ socket: SocketHandle, _ wanted: Bool)
     /// A send is in flight (io_uring) or blocked until writable (epoll).
-    func isSending(_ slot: Int) -> Bool
+    func isSending(_ socket: SocketHandle) -> Bool
     /// Sends the first `message.msg_iovlen` iovecs of `message`, whose memory
     /// stays untouched until the send completes.
     mutating func send(_ socket: SocketHandle, _ message: UnsafeMutablePointer<msghdr>) -> SendResult
@@ -71,41 +71,42 @@ struct BackendSetup {
     let listener: Int32
     /// Wakes the loop from other threads.
     let signal: WorkerSignal
-    /// Slots the loop may hand to ``Backend/open(_:)``.
-    let slotCapacity: Int
+    /// Slots of each kind the loop may hand to ``Backend/open(_:)``.
+    let slots: SlotCapacities
     let logger: Logger
     /// In process: the pipes test clients connect through (``InProcessBackend``).
     var wire: InProcessWire? = nil
 }
 
-/// One socket the loop gave a slot: where its state lives, which occupant of
-/// the slot it is, and its descriptor.
+/// One socket the loop gave a slot: which slot (its kind routes its events),
+/// which occupant of the slot it is, and its descriptor.
 struct SocketHandle {
-    var slot: Int
+    var id: SlotID
     var generation: UInt32
     var fd: Int32
 }
 
 /// What the kernel said, in the loop's terms. Events for a slot whose
-/// occupant changed since the operation was queued never reach the loop.
+/// occupant changed since the operation was queued never reach the loop;
+/// the others name their slot, whose kind says who handles them.
 enum IOEvent {
     /// The listener produced a connected socket.
     case accepted(fd: Int32)
     /// Accepting failed (`EMFILE`, `ENFILE`, ...): the loop backs off.
     case acceptFailed(errno: Int32)
     /// Bytes arrived on `slot`.
-    case received(slot: Int, bytes: UnsafeRawBufferPointer)
+    case received(SlotID, bytes: UnsafeRawBufferPointer)
     /// The peer finished sending (EOF).
-    case peerFinished(slot: Int)
+    case peerFinished(SlotID)
     /// The socket failed (reset, broken pipe): nothing more can be sent.
-    case failed(slot: Int)
+    case failed(SlotID)
     /// The send in flight wrote `count` bytes.
-    case sent(slot: Int, count: Int)
+    case sent(SlotID, count: Int)
     /// The slot's I/O state changed (a cancel landed, a receive stopped, the
     /// socket became writable): the loop looks at it again.
-    case changed(slot: Int)
+    case changed(SlotID)
     /// An outbound connect finished: 0 or `-errno`.
-    case connected(slot: Int, result: Int32)
+    case connected(SlotID, result: Int32)
     /// Another thread woke the worker: a stop request, or work it posted.
     case woken
 }

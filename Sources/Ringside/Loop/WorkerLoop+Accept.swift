@@ -11,7 +11,7 @@ import Glibc
 extension WorkerLoop where B: ~Copyable {
     /// Starts or stops accepting as the policy says.
     mutating func updateAccepting() {
-        let wanted = !stopping && !accept.backingOff && !core.connections.isFull && !accept.hasParked
+        let wanted = !stopping && !accept.backingOff && !core.isFull && !accept.hasParked
         if wanted != backend.isAccepting {
             if wanted { backend.startAccepting() } else { backend.stopAccepting() }
         }
@@ -20,7 +20,7 @@ extension WorkerLoop where B: ~Copyable {
     mutating func accepted(_ fd: Int32) {
         // Stopping too: the accept completed before the stop took effect, so a client holds a
         // connection it was promised; it is served, its answer saying connection: close.
-        if !core.connections.isFull {
+        if !core.isFull {
             adopt(fd)
         } else if !accept.park(fd) {
             backend.discard(fd)
@@ -41,11 +41,11 @@ extension WorkerLoop where B: ~Copyable {
             backend.discard(fd)
             return
         }
-        backend.open(core.connections.socket(slot))
-        if core.connections.isFull && !accept.limitLogged {
+        backend.open(core.socket(slot))
+        if core.isFull && !accept.limitLogged {
             accept.limitLogged = true
             logger.warning("connection limit reached; accepting again when one closes",
-                           metadata: ["limit": "\(core.connections.capacity)"])
+                           metadata: ["limit": "\(core.capacity)"])
         }
     }
 
@@ -56,7 +56,7 @@ extension WorkerLoop where B: ~Copyable {
     mutating func acceptBacklog() {
         guard stopping, !accept.backlogTaken, !backend.isAccepting else { return }
         accept.backlogTaken = true
-        while !core.connections.isFull, let fd = backend.acceptQueued() { adopt(fd) }
+        while !core.isFull, let fd = backend.acceptQueued() { adopt(fd) }
     }
 
     /// A slot came free: the oldest parked socket takes it.

@@ -1,48 +1,57 @@
-/// The end of each turn: every connection the turn touched (the dirty list)
-/// becomes backend operations, once.
+/// The end of each turn: every slot the turn touched, of whichever kind
+/// (``DirtySlots``), becomes backend operations, once.
 extension WorkerLoop where B: ~Copyable {
     mutating func flushDirty() {
         var index = 0
-        while index < core.connections.dirtyCount {
-            let slot = core.connections.dirtySlot(at: index)
-            let generation = core.connections[slot].pointee.generation
-            flush(slot)
-            core.connections.flushed(slot, generation: generation)
+        while index < dirty.count {
+            let id = dirty[index]
+            switch id.kind {
+            case .served:
+                if Self.flush(id.index, of: &core, on: &backend) { adoptParked() }
+            case .outbound:
+                Self.flush(id.index, of: &clients, on: &backend)
+            }
             index += 1
         }
-        core.connections.clearDirty()
+        dirty.clear()
     }
 
-    /// Sends what `slot` has queued, then gives the backend what the HTTP
-    /// core decides the connection needs: reading or not, a half-close, or
-    /// its close.
-    private mutating func flush(_ slot: Int) {
-        guard core.connections[slot].isOpen else { return }
-        let socket = core.connections.socket(slot)
-        sending: while core.hasOutput(slot) && !backend.isSending(slot) {
-            switch backend.send(socket, core.queues.message(slot)) {
+    /// Sends what `slot` has queued, then gives the backend what its owner
+    /// decides the slot needs: connecting, reading or not, a half-close, or
+    /// its close. Returns true when the slot came free.
+    @discardableResult
+    private static func flush<Owner: SlotOwner & ~Copyable>(
+        _ slot: Int, of owner: inout Owner, on backend: inout B
+    ) -> Bool {
+        let generation = owner.generation(slot)
+        defer { owner.flushed(slot, generation: generation) }
+        let socket = owner.socket(slot)
+        sending: while !backend.isSending(socket), let message = owner.output(slot) {
+            switch backend.send(socket, message) {
             case .sent(let count):
-                core.sent(slot, count)  // epoll wrote it now: what it freed may let more requests through
+                owner.sent(slot, count)  // epoll wrote it now: what it freed may let more through
             case .failed:
-                core.failed(slot)
+                owner.failed(slot)
             case .inFlight, .blocked:
                 break sending
             }
         }
-        switch core.nextStep(slot) {
+        switch owner.nextStep(slot) {
+        case .none:
+            return false
+        case .connect(let address, let length):
+            backend.open(socket)
+            backend.connect(socket, to: address, length: length)
         case .serve(let receiving):
             backend.setReceiving(socket, receiving)
-            core.updateTimer(slot)
         case .halfClose:
             backend.shutdownWrite(socket)
             backend.setReceiving(socket, true)
-            core.updateTimer(slot)
         case .close:
-            core.updateTimer(slot)
-            if backend.close(socket) {
-                core.release(slot)
-                adoptParked()
-            }
+            guard backend.close(socket) else { return false }
+            owner.release(slot)
+            return true
         }
+        return false
     }
 }

@@ -2,10 +2,10 @@
 import Glibc
 #endif
 
-/// The loop's time, read once per turn: monotonic seconds for timeouts
-/// (immune to wall-clock jumps, and sampled at the moment each second begins,
-/// so a timeout of N seconds fires between N and N+1 s), wall-clock seconds
-/// for `date`, flipped when the wall second does.
+/// The loop's time, read once per turn: monotonic nanoseconds for every
+/// deadline and duration (immune to wall-clock jumps), a tick when a
+/// monotonic second begins (accept back-off), wall-clock seconds for `date`,
+/// flipped when the wall second does.
 ///
 /// One monotonic reading per turn (`MonotonicClock`): the wall clock is the
 /// monotonic one plus an offset, read again once a second.
@@ -13,7 +13,7 @@ struct LoopClock {
     private var monotonic = timespec()
     /// Realtime minus monotonic, in nanoseconds.
     private var wallOffset: Int64 = 0
-    private(set) var monotonicSecond: Int
+    private var monotonicSecond: Int
     private(set) var wallSecond: Int
 
     init() {
@@ -26,8 +26,8 @@ struct LoopClock {
 
     /// What changed since the last turn.
     struct Ticks {
-        /// A monotonic second began: time to look at timeouts.
-        var timeouts = false
+        /// A monotonic second began.
+        var second = false
         /// A wall-clock second began: time to refresh dates.
         var date = false
     }
@@ -39,7 +39,7 @@ struct LoopClock {
         if monotonic.tv_sec != monotonicSecond {
             monotonicSecond = monotonic.tv_sec
             wallOffset = LoopClock.offset(from: monotonic)  // follows wall-clock steps within a second
-            ticks.timeouts = true
+            ticks.second = true
         }
         let wall = Int(wallNanoseconds / 1_000_000_000)
         if wall != wallSecond {

@@ -2,17 +2,15 @@
 import Glibc
 #endif
 
-// Every clock reading and unit conversion of the library, in one place. CLOCK_MONOTONIC for
-// timeouts, deadlines and durations (a wall-clock step must not fire or stall them),
-// CLOCK_REALTIME only for what a person reads: `date`, log times, request ids. The worker loop
-// reads the monotonic clock once per turn (`LoopClock`); the rest read it here.
+// Every clock reading and unit conversion of the library, in one place (this folder).
+// CLOCK_MONOTONIC, in nanoseconds, for every timeout, deadline and duration (a wall-clock step
+// must not fire or stall them), CLOCK_REALTIME only for what a person reads: `date`, log times,
+// request ids. The worker loop reads the monotonic clock once per turn (`LoopClock`) and its
+// `TimerService` keeps that reading; code off the loop reads it here.
 
 /// CLOCK_MONOTONIC.
 enum MonotonicClock {
-    /// Whole seconds: the unit of the connection timeouts.
-    static var seconds: Int { now().tv_sec }
-
-    /// Nanoseconds: deadlines of delayed answers, client calls and offloaded jobs.
+    /// Nanoseconds: what offloaded jobs measure their time with.
     static var nanoseconds: Int64 { now().nanoseconds }
 
     static func now() -> timespec {
@@ -46,12 +44,5 @@ extension Duration {
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let (total, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
         return overflow || carry ? .max : total
-    }
-
-    /// Whole seconds, rounded up (none below zero): the unit of the workers' once-a-second timeouts.
-    var wholeSecondsRoundedUp: Int {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
     }
 }
