@@ -34,6 +34,9 @@ class Scenario:
     headers: tuple = ()
     idle: int = 0
     path: str = "/v1/avatar"
+    # Arguments for the server (after `serve ...`) and for wrk.
+    server_args: tuple = ()
+    wrk_args: tuple = ()
 
 
 SCENARIOS = [
@@ -248,7 +251,7 @@ def measure(argv, port, scenario, server_cpu, client_cpu, duration, check=None):
                 s.close()
         else:
             result = run_wrk(server, f"http://127.0.0.1:{port}{scenario.path}", scenario.connections, duration,
-                             client_cpu, scenario.script, scenario.headers)
+                             client_cpu, scenario.script, scenario.headers, extra_args=scenario.wrk_args)
         result["peak_rss_kib"] = rss_kib(server.pid, peak=True)
         return result
     finally:

@@ -66,7 +66,7 @@ struct Connection {
     var scanned: Int = 0
     var body: Body = .none
     /// The response of the request whose body is being read, sent once the body ends.
-    var deferredResponse: DeferredResponse?
+    var heldAnswer: HeldAnswer?
     /// Lingering: bytes read and dropped so far.
     var discarded: Int = 0
     /// What only handler requests need, allocated the first time one does

@@ -1,65 +1,45 @@
 import HTTP1
 
-/// Request bodies: read past (prebuilt routes) or collected (handlers), in
-/// whichever framing the head chose, bounded by `maxBodyBytes`.
+/// Request bodies on a connection: the ``BodyReader`` reads them, and the
+/// end of one answers its request (the held-back prebuilt answer, or the
+/// handler that waited for it).
 extension HTTPCore {
     /// Starts reading the body `head` announced.
     mutating func startBody(_ slot: Int, _ head: RequestHead) {
-        connections[slot].pointee.body = head.isChunked
-            ? .chunked(ChunkedDecoder(maxTrailerBytes: limits.maxHeaderBytes))
-            : .length(remaining: head.contentLength)
+        connections[slot].pointee.body = bodies.start(head)
     }
 
-    /// Reads body bytes from `start`; returns the offset after them. When the
-    /// body ends, its request is answered (the deferred prebuilt response, or
-    /// the pending handler runs).
+    /// Reads body bytes from `start`; returns the offset after them (all of
+    /// `input` once the connection ends on a bad body).
     mutating func consumeBody(_ slot: Int, _ input: UnsafeRawBufferPointer, from start: Int) -> Int {
         let connection = connections[slot]
         var offset = start
-        switch connection.pointee.body {
-        case .none:
+        connection.pointee.progressed = true
+        switch bodies.read(&connection.pointee.body, input, offset: &offset, into: connection.pointee.pending) {
+        case .needMore:
             return offset
-        case .length(let remaining):
-            let count = min(remaining, input.count - offset)
-            connection.pointee.pending?.body.append(contentsOf: input[offset..<offset + count])
-            offset += count
-            connection.pointee.progressed = true
-            connection.pointee.body = remaining == count ? .none : .length(remaining: remaining - count)
-        case .chunked(var decoder):
-            connection.pointee.progressed = true
-            decoding: while true {
-                switch decoder.step(UnsafeRawBufferPointer(rebasing: input[offset...])) {
-                case .data(let start, let count, let consumed):
-                    connection.pointee.pending?.body.append(contentsOf: input[(offset + start)..<(offset + start + count)])
-                    offset += consumed
-                    if decoder.bodyBytes > maxBodyBytes {
-                        fail(slot, .contentTooLarge)
-                        return input.count
-                    }
-                case .needMore(let consumed):
-                    offset += consumed
-                    connection.pointee.body = .chunked(decoder)
-                    return offset
-                case .end(let consumed):
-                    offset += consumed
-                    connection.pointee.body = .none
-                    break decoding
-                case .invalid:
-                    fail(slot, .badRequest)
-                    return input.count
-                }
-            }
+        case .tooLarge:
+            closeWithError(slot, .contentTooLarge)
+            return input.count
+        case .invalid:
+            closeWithError(slot, .badRequest)
+            return input.count
+        case .ended:
+            bodyEnded(slot)
+            return offset
         }
-        if case .none = connection.pointee.body {
-            if let deferred = connection.pointee.deferredResponse {
-                connection.pointee.deferredResponse = nil
-                queueAnswer(slot, deferred.index, deferred.framing)
-                if deferred.closes { connection.pointee.finishAfterFlush() }
-            } else if let pending = connection.pointee.pending {
-                connection.pointee.pending = nil
-                run(slot, pending)
-            }
+    }
+
+    /// The body was read: its request is answered.
+    private mutating func bodyEnded(_ slot: Int) {
+        let connection = connections[slot]
+        if let held = connection.pointee.heldAnswer {
+            connection.pointee.heldAnswer = nil
+            queueAnswer(slot, held.index, held.framing)
+            if held.closes { connection.pointee.finishAfterFlush() }
+        } else if let pending = connection.pointee.pending {
+            connection.pointee.pending = nil
+            runPending(slot, pending)
         }
-        return offset
     }
 }

@@ -1,7 +1,8 @@
 import HTTP1
 import HTTPTypes
 
-/// Starting handlers.
+/// Handler routes on a connection: collecting their bodies, starting them
+/// (``HandlerBridge``), and waiting for their answers.
 ///
 /// A sync handler without middleware is a plain call inside `receive`. Every
 /// other kind copies its request (`RequestStorage`) and the connection begins
@@ -11,8 +12,8 @@ import HTTPTypes
 extension HTTPCore {
     /// Answers a handler route's head: runs the handler now when the body
     /// (if any) is already here, else starts collecting the body. Same
-    /// contract as the prebuilt `answer`.
-    mutating func answer(
+    /// contract as `dispatch`.
+    mutating func startHandler(
         _ slot: Int, _ request: UnsafeRawBufferPointer, _ head: RequestHead, headLength: Int, route: Int,
         parameterCount: Int, framing: ResponseFraming
     ) -> Int? {
@@ -20,13 +21,13 @@ extension HTTPCore {
         let length = head.contentLength
         let readsOn = framing.variant != .close
         if !head.isChunked && length <= 0 {
-            run(slot, route: route, parts, headLength: headLength, framing: framing)
+            runHandler(slot, route: route, parts, headLength: headLength, framing: framing)
             return readsOn ? 0 : nil
         }
         if !head.isChunked && headLength + length <= request.count {
             // The whole body came with the head: no copy.
             parts.body = UnsafeRawBufferPointer(rebasing: request[headLength..<(headLength + length)])
-            run(slot, route: route, parts, headLength: headLength, framing: framing)
+            runHandler(slot, route: route, parts, headLength: headLength, framing: framing)
             return readsOn ? length : nil
         }
         // 100 Continue only with room for the answer after it; a client that
@@ -37,58 +38,39 @@ extension HTTPCore {
         connections[slot].pointee.pending = PendingRequest(
             route: route, parts: parts, headLength: headLength, expectedBody: length, framing: framing)
         startBody(slot, head)
-        deferAnswer(slot)
+        markAnswerPending(slot)
         return 0
     }
 
     /// The body of a pending request ended: run its handler.
-    mutating func run(_ slot: Int, _ pending: PendingRequest) {
-        let names = parameterNames[pending.route]
+    mutating func runPending(_ slot: Int, _ pending: PendingRequest) {
+        let names = handlers.parameterNames[pending.route]
         let socket = connections[slot].pointee.fd
         // `withParts` lends pointers into the pending copy for the call.
         pending.withParts(socket: socket, parameterNames: names) { parts in
-            run(slot, route: pending.route, parts, headLength: pending.headLength, framing: pending.framing)
+            runHandler(slot, route: pending.route, parts, headLength: pending.headLength, framing: pending.framing)
         }
     }
 
     /// Runs route `route`'s handler for `parts`; its answer is framed as `framing`.
-    mutating func run(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
+    mutating func runHandler(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
         var parts = parts
         parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
         parts.runtime = runtime
+        let storage = handlers.needsCopy(route) ? storage(slot, parts, headLength) : nil
         let generation = connections[slot].pointee.generation
-        let plain = middleware[route].isEmpty
-        switch actions[route] {
-        case .sync(let handler) where plain:
-            respond(slot, runtime.respond(to: Request(parts: parts, storage: nil), handler), framing)
-        case .sync(let handler):
+        switch handlers.start(route, parts, storage, slot: slot, generation: generation) {
+        case .answered(let response):
+            respond(slot, response, framing)
+        case .running(let task):
             wait(slot, framing)
-            connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation, behind: middleware[route]
-            ) { try handler($0) }
-        case .async(let handler):
+            connections[slot].pointee.task = task
+        case .offloaded(let storage):
             wait(slot, framing)
-            connections[slot].pointee.task = runtime.startTask(
-                storage(slot, parts, headLength), slot: slot, generation: generation, behind: middleware[route], handler)
-        case .offload(let handler) where plain:
-            let storage = storage(slot, parts, headLength)
-            if runtime.offload(storage, slot: slot, generation: generation, handler) {
-                wait(slot, framing)
-                connections[slot].pointee.offloaded = storage
-            } else {
-                observer.metrics?.add(.offloadRejected)
-                respond(slot, Response(ServerResponses.serviceUnavailable), framing)
-            }
-        case .offload(let handler):
-            wait(slot, framing)
-            let storage = storage(slot, parts, headLength)
-            connections[slot].pointee.task = runtime.startTask(
-                storage, slot: slot, generation: generation, behind: middleware[route]
-            ) { _ in
-                try await offload { try handler(storage.request) }
-            }
-        case .prebuilt:
-            preconditionFailure("prebuilt routes are answered from their bytes")
+            connections[slot].pointee.offloaded = storage
+        case .refused:
+            observer.metrics?.add(.offloadRejected)
+            respond(slot, Response(ServerResponses.serviceUnavailable), framing)
         }
     }
 
@@ -100,7 +82,7 @@ extension HTTPCore {
     }
 
     private mutating func wait(_ slot: Int, _ framing: ResponseFraming) {
-        deferAnswer(slot)
+        markAnswerPending(slot)
         connections[slot].pointee.beginWaiting(framing)
         connections.markDirty(slot)
     }

@@ -34,9 +34,10 @@ extension HTTPCore {
         if observer.isOn { observer[slot].pointee.route = UInt16(truncatingIfNeeded: route + 1) }
     }
 
-    /// The answer comes in a later turn (a handler, or once the body is read).
+    /// The answer comes in a later turn (a handler, or once the body is read):
+    /// the request counts as active until then.
     @inline(__always)
-    func deferAnswer(_ slot: Int) {
+    func markAnswerPending(_ slot: Int) {
         guard observer.isOn, observer[slot].pointee.state == .answering else { return }
         observer[slot].pointee.state = .deferred
         observer.metrics?.adjust(.activeRequests, up: true)

@@ -26,7 +26,7 @@ extension HTTPCore {
         case .header, .body:
             // Nothing was answered for this request yet: say why the connection ends.
             connection.pointee.spillCount = 0
-            fail(slot, .requestTimeout)
+            closeWithError(slot, .requestTimeout)
         case .handler:
             // The handler's late answer, if any, is dropped: the connection no longer waits.
             connection.pointee.endWaiting()
@@ -35,7 +35,7 @@ extension HTTPCore {
             connection.pointee.offloaded?.abandon()  // still queued: it never runs
             connection.pointee.offloaded = nil
             connection.pointee.spillCount = 0
-            fail(slot, .handlerTimedOut)
+            closeWithError(slot, .handlerTimedOut)
             runtime.logger.warning("handler timed out", metadata: [
                 "seconds": "\(Double(timeoutPolicy.nanoseconds(.handler, draining: false) ?? 0) / 1e9)",
             ])

@@ -28,11 +28,10 @@ struct HTTPCore: ~Copyable {
     var catalog: ResponseCatalog
     let routes: RouteTable
     let runtime: WorkerRuntime
-    /// Per route: its action and parameter names.
-    let actions: [Router.Action]
-    /// Each route's middleware chain, outermost first: the router's, then its groups'.
-    let middleware: [[any Middleware]]
-    let parameterNames: [[String]]
+    /// Starts handlers.
+    let handlers: HandlerBridge
+    /// Reads request bodies.
+    let bodies: BodyReader
     let limits: ParserLimits
     let maxBodyBytes: Int
     let maxLingerBytes: Int
@@ -70,9 +69,8 @@ struct HTTPCore: ~Copyable {
         routes = RouteTable(router.routes)
         catalog = ResponseCatalog(router: router, routes: routes, serverHeaders: configuration.serverHeaders)
         self.runtime = runtime
-        actions = router.routes.map(\.action)
-        middleware = router.routes.map { router.middleware + $0.middleware }
-        parameterNames = router.routes.map(\.pattern.parameterNames)
+        handlers = HandlerBridge(router: router, runtime: runtime)
+        bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes, maxTrailerBytes: limits.maxHeaderBytes)
         self.limits = limits
         maxBodyBytes = configuration.maxBodyBytes
         maxLingerBytes = configuration.maxLingerBytes
@@ -108,7 +106,7 @@ struct HTTPCore: ~Copyable {
         case .serving:
             break
         case .lingering:
-            discard(slot, bytes.count)
+            dropLingering(slot, bytes.count)
             return
         case .free, .finishing, .closing:
             return  // reading nothing new
@@ -154,7 +152,7 @@ struct HTTPCore: ~Copyable {
     }
 
     /// Lingering: drops what the client still sends, up to the limit.
-    private mutating func discard(_ slot: Int, _ count: Int) {
+    private mutating func dropLingering(_ slot: Int, _ count: Int) {
         let connection = connections[slot]
         connection.pointee.discarded += count
         if connection.pointee.discarded > maxLingerBytes { connection.pointee.abort() }
@@ -191,11 +189,11 @@ struct HTTPCore: ~Copyable {
                 connection.pointee.scanned = request.count
                 return offset
             case .invalid(let error):
-                fail(slot, PrebuiltResponses.ID(error))
+                closeWithError(slot, PrebuiltResponses.ID(error))
                 return input.count
             case .complete(let headLength):
                 connection.pointee.scanned = 0
-                guard let bodyUsed = answer(slot, request, head, headLength: headLength) else {
+                guard let bodyUsed = dispatch(slot, request, head, headLength: headLength) else {
                     return stopReading(slot, input, at: offset + headLength)
                 }
                 offset += headLength + bodyUsed
@@ -214,16 +212,16 @@ struct HTTPCore: ~Copyable {
     /// Routes `head`, just parsed from `request`, and answers it or starts
     /// reading its body. Returns the body bytes it used beyond the head, or
     /// nil when the connection reads no more requests.
-    private mutating func answer(
+    private mutating func dispatch(
         _ slot: Int, _ request: UnsafeRawBufferPointer, _ head: RequestHead, headLength: Int
     ) -> Int? {
         startRequest(slot, request, head)
         if head.unmetExpectation {
-            fail(slot, .expectationFailed)
+            closeWithError(slot, .expectationFailed)
             return nil
         }
         if head.contentLength > maxBodyBytes {
-            fail(slot, .contentTooLarge)  // refused before a byte of it is read
+            closeWithError(slot, .contentTooLarge)  // refused before a byte of it is read
             return nil
         }
         let framing = ResponseFraming(head, close: draining)
@@ -234,7 +232,7 @@ struct HTTPCore: ~Copyable {
             if route >= 0 { routed(slot, route) }
         case .handler(let route, let parameterCount):
             routed(slot, route)
-            return answer(slot, request, head, headLength: headLength, route: route,
+            return startHandler(slot, request, head, headLength: headLength, route: route,
                           parameterCount: parameterCount, framing: framing)
         case .methodNotAllowed(let allowed):
             // Methods of several patterns together (rare): encoded now; the body is not read.
@@ -257,8 +255,8 @@ struct HTTPCore: ~Copyable {
             // dropped, and the answer waits for its end so that a bad body
             // gets one answer (400), whatever the request's `connection` says.
             startBody(slot, head)
-            connections[slot].pointee.deferredResponse = DeferredResponse(index: response, framing: framing)
-            deferAnswer(slot)
+            connections[slot].pointee.heldAnswer = HeldAnswer(index: response, framing: framing)
+            markAnswerPending(slot)
             return 0
         }
         queueAnswer(slot, response, framing)
@@ -316,7 +314,7 @@ struct HTTPCore: ~Copyable {
             base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
             fields: UnsafeBufferPointer(start: headers.baseAddress, count: head.headerCount),
             parameters: UnsafeBufferPointer(start: parameters, count: parameterCount),
-            parameterNames: parameterNames[route],
+            parameterNames: handlers.parameterNames[route],
             body: UnsafeRawBufferPointer(start: nil, count: 0), socket: connections[slot].pointee.fd)
     }
 
@@ -324,10 +322,10 @@ struct HTTPCore: ~Copyable {
 
     /// Answers with one of the server's own responses, then closes after
     /// lingering: the client may still be sending.
-    mutating func fail(_ slot: Int, _ response: PrebuiltResponses.ID) {
+    mutating func closeWithError(_ slot: Int, _ response: PrebuiltResponses.ID) {
         let connection = connections[slot]
         connection.pointee.body = .none
-        connection.pointee.deferredResponse = nil
+        connection.pointee.heldAnswer = nil
         connection.pointee.pending = nil
         queueAnswer(slot, response.rawValue, HTTPCore.closingFraming)
         connection.pointee.finishAfterFlush(linger: true)
@@ -342,7 +340,7 @@ struct HTTPCore: ~Copyable {
 }
 
 /// A prebuilt answer held back until its request's body was read past.
-struct DeferredResponse {
+struct HeldAnswer {
     /// The prebuilt response and its framing.
     var index: Int
     var framing: ResponseFraming

@@ -2,7 +2,9 @@
 import Glibc
 #endif
 
-/// Every connection's queue of responses waiting to be sent, allocated once.
+/// Every slot's queue of bytes waiting to be sent (a served connection's
+/// responses, an outbound one's request), allocated once with its
+/// ``SlotTable``.
 ///
 /// Slot *i* owns `depth` iovecs, each with an owner (a retained
 /// `OutputBuffer` that keeps a handler's encoded response alive until it is
@@ -15,7 +17,7 @@ import Glibc
 /// front, once it completed) change them, so memory a send in flight reads
 /// never moves.
 struct SendQueues: ~Copyable {
-    /// Responses per connection before the HTTP core stops reading its requests.
+    /// Iovecs per slot (for served connections: before the HTTP core stops reading requests).
     let depth: Int
     private let capacity: Int
     private let counts: UnsafeMutablePointer<UInt16>
