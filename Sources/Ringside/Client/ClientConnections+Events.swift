@@ -14,7 +14,7 @@ extension ClientConnections: SlotOwner {
     func connected(_ slot: Int, _ result: Int32) {
         let connection = self[slot]
         guard connection.pointee.phase == .connecting, let exchange = connection.pointee.exchange else { return }
-        guard result == 0 else { return fail(slot, .connectFailed(errno: -result)) }
+        guard result == 0 else { return failCall(slot, .connectFailed(errno: -result)) }
         begin(slot, exchange, reused: false)
     }
 
@@ -32,9 +32,9 @@ extension ClientConnections: SlotOwner {
                     setTimer(slot, .bodyProgress, pools[pool].bodyTimeout)
                 }
             case .complete(let reusable):
-                complete(slot, reusable: reusable)
+                completeCall(slot, reusable: reusable)
             case .failed(let error):
-                fail(slot, error)
+                failCall(slot, error)
             }
         case .idle:
             close(slot)
@@ -49,12 +49,12 @@ extension ClientConnections: SlotOwner {
         switch connection.pointee.phase {
         case .active:
             switch connection.pointee.reader.peerFinished() {
-            case .complete: complete(slot, reusable: false)
-            case .failed(let error): fail(slot, error)
+            case .complete: completeCall(slot, reusable: false)
+            case .failed(let error): failCall(slot, error)
             case .needMore: break
             }
         case .connecting:
-            fail(slot, .closedEarly)
+            failCall(slot, .closedEarly)
         case .idle:
             close(slot)  // the upstream closed a pooled connection: it is replaced when needed
         case .free, .closing:
@@ -68,7 +68,7 @@ extension ClientConnections: SlotOwner {
     /// The socket failed (reset, broken pipe).
     func failed(_ slot: Int) {
         switch self[slot].pointee.phase {
-        case .active, .connecting: fail(slot, .closedEarly)
+        case .active, .connecting: failCall(slot, .closedEarly)
         case .idle: close(slot)
         case .closing: table.markDirty(slot)  // a cancelled send landed: the close can go on
         case .free: break
@@ -124,7 +124,7 @@ extension ClientConnections: SlotOwner {
 
     /// The response is complete: the call resumes, the connection goes back
     /// to the pool (to the oldest call in line, if any) or closes.
-    private func complete(_ slot: Int, reusable: Bool) {
+    private func completeCall(_ slot: Int, reusable: Bool) {
         let connection = self[slot]
         guard let exchange = connection.pointee.takeExchange() else { return }
         let pool = connection.pointee.pool
@@ -148,7 +148,7 @@ extension ClientConnections: SlotOwner {
     /// failed on a reused connection before a byte of the response arrived
     /// (the upstream closed the pooled connection as it was sent) goes once
     /// more on a new connection; otherwise the call resumes with the error.
-    func fail(_ slot: Int, _ error: HTTPClientError) {
+    func failCall(_ slot: Int, _ error: HTTPClientError) {
         let connection = self[slot]
         let pool = connection.pointee.pool
         guard var exchange = connection.pointee.takeExchange() else { return close(slot) }

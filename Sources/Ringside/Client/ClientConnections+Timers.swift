@@ -23,14 +23,14 @@ extension ClientConnections {
         case .none:
             break
         case .connect:
-            fail(slot, .timedOut(.connect))
+            failCall(slot, .timedOut(.connect))
         case .responseHead:
-            fail(slot, .timedOut(.responseHead))
+            failCall(slot, .timedOut(.responseHead))
         case .bodyProgress:
             if connection.pointee.progressed {
                 setTimer(slot, .bodyProgress, pools[pool].bodyTimeout)
             } else {
-                fail(slot, .timedOut(.bodyProgress))
+                failCall(slot, .timedOut(.bodyProgress))
             }
         case .idle:
             close(slot)

@@ -95,7 +95,7 @@ extension HTTPCore: SlotOwner {
     /// The backend closed `slot`'s socket: the slot, its queue and its spill buffer are free.
     mutating func release(_ slot: Int) {
         let connection = connections[slot]
-        requestEnded(slot)
+        observer.connectionClosed(slot)
         observer.metrics?.add(.connectionsClosed)
         timers.clearDeadline(SlotID(.served, slot))
         if let handler = connection.pointee.handler {

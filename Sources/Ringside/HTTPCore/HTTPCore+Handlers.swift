@@ -17,7 +17,8 @@ extension HTTPCore {
         _ slot: Int, _ request: UnsafeRawBufferPointer, _ head: RequestHead, headLength: Int, route: Int,
         parameterCount: Int, framing: ResponseFraming
     ) -> Int? {
-        var parts = parts(slot, request, head, route: route, parameterCount: parameterCount)
+        var parts = routing.parts(
+            request, head, route: route, parameterCount: parameterCount, fields: headers, socket: connections[slot].pointee.fd)
         let length = head.contentLength
         let readsOn = framing.variant != .close
         if !head.isChunked && length <= 0 {
@@ -38,13 +39,13 @@ extension HTTPCore {
         connections[slot].pointee.pending = PendingRequest(
             route: route, parts: parts, headLength: headLength, expectedBody: length, framing: framing)
         startBody(slot, head)
-        markAnswerPending(slot)
+        observer.answerPending(slot)
         return 0
     }
 
     /// The body of a pending request ended: run its handler.
     mutating func runPending(_ slot: Int, _ pending: PendingRequest) {
-        let names = handlers.parameterNames[pending.route]
+        let names = routing.parameterNames[pending.route]
         let socket = connections[slot].pointee.fd
         // `withParts` lends pointers into the pending copy for the call.
         pending.withParts(socket: socket, parameterNames: names) { parts in
@@ -55,7 +56,7 @@ extension HTTPCore {
     /// Runs route `route`'s handler for `parts`; its answer is framed as `framing`.
     mutating func runHandler(_ slot: Int, route: Int, _ parts: RequestParts, headLength: Int, framing: ResponseFraming) {
         var parts = parts
-        parts.requestID = requestID(slot)?.baseAddress  // the id line's CR ends it
+        parts.requestID = observer.requestID(slot)?.baseAddress  // the id line's CR ends it
         parts.runtime = runtime
         let storage = handlers.needsCopy(route) ? storage(slot, parts, headLength) : nil
         let generation = connections[slot].pointee.generation
@@ -82,7 +83,7 @@ extension HTTPCore {
     }
 
     private mutating func wait(_ slot: Int, _ framing: ResponseFraming) {
-        markAnswerPending(slot)
+        observer.answerPending(slot)
         connections[slot].pointee.beginWaiting(framing)
         connections.markDirty(slot)
     }

@@ -18,7 +18,7 @@ extension HTTPCore {
     /// `slot` waits for `response`, due `delay` from now.
     mutating func answerLater(_ slot: Int, _ response: Response, after delay: Duration, _ framing: ResponseFraming) {
         let connection = connections[slot]
-        markAnswerPending(slot)
+        observer.answerPending(slot)
         connection.pointee.beginWaiting(framing)
         connections.markDirty(slot)
         let generation = connection.pointee.generation

@@ -26,27 +26,25 @@ struct HTTPCore: ~Copyable {
     /// The worker's deadlines: connection timeouts, delayed answers.
     let timers: TimerService
     var catalog: ResponseCatalog
-    let routes: RouteTable
+    /// Which route answers a request, and its parameters.
+    let routing: RequestRouting
     let runtime: WorkerRuntime
     /// Starts handlers.
     let handlers: HandlerBridge
     /// Reads request bodies.
     let bodies: BodyReader
     let limits: ParserLimits
-    let maxBodyBytes: Int
     let maxLingerBytes: Int
     let timeoutPolicy: TimeoutPolicy
+    /// The parser's fields of the request being read.
     let headers: UnsafeMutableBufferPointer<HeaderField>
-    private let parameters: UnsafeMutablePointer<ByteSpan>
     /// The configuration's server fields as bytes (`engine: Ringside\r\n`), for encoded responses.
     let serverFields: UnsafeMutableRawBufferPointer
     /// Bytes sent as-is: `connection` lines, 100 Continue, the last chunk.
     let fixedBytes: FixedBytes
-    /// Whether the server is ready, for the readiness check's answer.
-    let readiness: Readiness
     /// Shutting down: every answer closes its connection (see `HTTPCore+Connections.swift`).
     var draining = false
-    /// Metrics, access log, request ids (`HTTPCore+Observe.swift`).
+    /// Metrics, access log, request ids (told of answers in `HTTPCore+Answers.swift`).
     var observer: RequestObserver
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
@@ -66,28 +64,25 @@ struct HTTPCore: ~Copyable {
         connections = SlotTable(
             .served, capacity: configuration.maxConnectionsPerWorker,
             queueDepth: configuration.maxQueuedResponses * (configuration.requestIDs ? 3 : 1), dirty: dirty)
-        routes = RouteTable(router.routes)
+        let routes = RouteTable(router.routes)
         catalog = ResponseCatalog(router: router, routes: routes, serverHeaders: configuration.serverHeaders)
+        routing = RequestRouting(routes: routes, router: router, readiness: readiness)
         self.runtime = runtime
         handlers = HandlerBridge(router: router, runtime: runtime)
         bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes, maxTrailerBytes: limits.maxHeaderBytes)
         self.limits = limits
-        maxBodyBytes = configuration.maxBodyBytes
         maxLingerBytes = configuration.maxLingerBytes
         timeoutPolicy = TimeoutPolicy(timeouts: configuration.timeouts)
         headers = .allocate(capacity: limits.maxHeaderCount)
-        parameters = .allocate(capacity: RouteTable.maxParameters)
         let fields = configuration.serverHeaders.map { "\($0.name): \($0.value)\r\n" }.joined()
         serverFields = .allocate(byteCount: max(fields.utf8.count, 1), alignment: 8)
         serverFields.copyBytes(from: fields.utf8)
         fixedBytes = FixedBytes()
-        self.readiness = readiness
         self.observer = observer
     }
 
     deinit {
         headers.deallocate()
-        parameters.deallocate()
         serverFields.deallocate()
     }
 
@@ -220,18 +215,18 @@ struct HTTPCore: ~Copyable {
             closeWithError(slot, .expectationFailed)
             return nil
         }
-        if head.contentLength > maxBodyBytes {
+        if head.contentLength > bodies.maxBodyBytes {
             closeWithError(slot, .contentTooLarge)  // refused before a byte of it is read
             return nil
         }
         let framing = ResponseFraming(head, close: draining)
         let response: Int
-        switch route(request, head) {
+        switch routing.decide(request, head, catalog) {
         case .prebuilt(let index, let route):
             response = index
-            if route >= 0 { routed(slot, route) }
+            if route >= 0 { observer.routed(slot, route) }
         case .handler(let route, let parameterCount):
-            routed(slot, route)
+            observer.routed(slot, route)
             return startHandler(slot, request, head, headLength: headLength, route: route,
                           parameterCount: parameterCount, framing: framing)
         case .methodNotAllowed(let allowed):
@@ -256,7 +251,7 @@ struct HTTPCore: ~Copyable {
             // gets one answer (400), whatever the request's `connection` says.
             startBody(slot, head)
             connections[slot].pointee.heldAnswer = HeldAnswer(index: response, framing: framing)
-            markAnswerPending(slot)
+            observer.answerPending(slot)
             return 0
         }
         queueAnswer(slot, response, framing)
@@ -265,57 +260,6 @@ struct HTTPCore: ~Copyable {
             return nil
         }
         return 0
-    }
-
-    enum Decision {
-        /// Send prebuilt response `index`; `route` matched (-1: none did).
-        case prebuilt(Int, route: Int)
-        /// Run route `route`'s handler; `parameterCount` values were captured.
-        case handler(route: Int, parameterCount: Int)
-        /// 405 for a method set no prebuilt answer has.
-        case methodNotAllowed(UInt16)
-    }
-
-    /// What answers `head`; captured parameters go to `parameters`, relative to `request`.
-    @inline(__always)
-    private func route(_ request: UnsafeRawBufferPointer, _ head: RequestHead) -> Decision {
-        switch head.method {
-        case .other:
-            return .prebuilt(PrebuiltResponses.ID.notImplemented.rawValue, route: -1)
-        case .options where head.target.count == 1 && request[head.target.start] == UInt8(ascii: "*"):
-            return .prebuilt(PrebuiltResponses.ID.options.rawValue, route: -1)
-        default:
-            let path = UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end])
-            switch routes.match(head.method, path, parameters: parameters, base: head.path.start) {
-            case .route(let index, let parameterCount):
-                if let response = catalog.response(ofRoute: index) {
-                    if index == catalog.readinessRoute && !readiness.isReady {
-                        return .prebuilt(catalog.notReady, route: index)
-                    }
-                    return .prebuilt(response, route: index)
-                }
-                return .handler(route: index, parameterCount: parameterCount)
-            case .methodNotAllowed(let allowed):
-                guard let index = catalog.methodNotAllowed(allowed) else { return .methodNotAllowed(allowed) }
-                return .prebuilt(index, route: -1)
-            case .notFound:
-                return .prebuilt(PrebuiltResponses.ID.notFound.rawValue, route: -1)
-            }
-        }
-    }
-
-    /// `head` with its route's parameters, as a handler's request over
-    /// `request`'s bytes (body not included).
-    func parts(
-        _ slot: Int, _ request: UnsafeRawBufferPointer, _ head: RequestHead, route: Int, parameterCount: Int
-    ) -> RequestParts {
-        let hasQueryMark = head.path.end < head.target.end && request[head.path.end] == UInt8(ascii: "?")
-        return RequestParts(
-            base: request.baseAddress!, head: head, hasQueryMark: hasQueryMark,
-            fields: UnsafeBufferPointer(start: headers.baseAddress, count: head.headerCount),
-            parameters: UnsafeBufferPointer(start: parameters, count: parameterCount),
-            parameterNames: handlers.parameterNames[route],
-            body: UnsafeRawBufferPointer(start: nil, count: 0), socket: connections[slot].pointee.fd)
     }
 
     // MARK: Queuing answers

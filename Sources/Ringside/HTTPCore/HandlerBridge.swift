@@ -5,17 +5,15 @@
 /// transitions, and the answers come back as `WorkerRuntime.Event`s.
 struct HandlerBridge {
     let runtime: WorkerRuntime
-    /// Per route: its action, its middleware chain (the router's, then its
-    /// groups', outermost first) and its parameter names.
+    /// Per route: its action and its middleware chain (the router's, then
+    /// its groups', outermost first).
     private let actions: [Router.Action]
     private let middleware: [[any Middleware]]
-    let parameterNames: [[String]]
 
     init(router: Router, runtime: WorkerRuntime) {
         self.runtime = runtime
         actions = router.routes.map(\.action)
         middleware = router.routes.map { router.middleware + $0.middleware }
-        parameterNames = router.routes.map(\.pattern.parameterNames)
     }
 
     /// How a started handler answers.

@@ -5,7 +5,7 @@ import Glibc
 
 /// What the HTTP core keeps for operators: the worker's metrics, its access
 /// log and request ids, the turn clock, and per slot the request being
-/// answered (see `HTTPCore+Observe.swift`).
+/// answered, changed through the transitions in `RequestObserver+Requests.swift`.
 ///
 /// Timing: the loop reads `CLOCK_MONOTONIC` once per turn, after the wait
 /// (`LoopClock`, the reading timeouts and dates use too), and every request
