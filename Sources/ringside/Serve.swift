@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Limits")
     var limits: LimitOptions
 
-    @OptionGroup(title: "Timeouts (whole seconds; checked once a second)")
+    @OptionGroup(title: "Timeouts (whole seconds)")
     var timeouts: TimeoutOptions
 
     @OptionGroup(title: "Upstream of /v1/user")

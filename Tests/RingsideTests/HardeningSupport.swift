@@ -336,9 +336,9 @@ func serverSendQueue(serverPort: UInt16, clientPort: UInt16) -> Int? {
     return nil
 }
 
-/// Timeout flags for the timeout and drain suites: small values, so a
-/// timeout of N seconds fires between N and N+1 seconds (the timer ticks
-/// once a second).
+/// Timeout flags for the timeout and drain suites: small values, so the
+/// suites wait little (a timeout of N seconds fires after N seconds and at
+/// most a timer-wheel bucket late).
 enum HardeningTimeouts {
     static let arguments = ["--header-timeout", "1", "--idle-timeout", "2", "--body-timeout", "1"]
 }

@@ -6,8 +6,8 @@ import Glibc
 #endif
 
 /// Header, body, idle and send timeouts. The server runs with
-/// `--header-timeout 1 --idle-timeout 2 --body-timeout 1`; its timers tick
-/// once a second, so a timeout of N s fires N to N+1 s after it starts, and
+/// `--header-timeout 1 --idle-timeout 2 --body-timeout 1`; a timeout of N s
+/// fires after N s and at most a timer-wheel bucket (about 70 ms) late, and
 /// the bounds below are generous for a loaded 2-core machine.
 @Suite("Hardening: timeouts")
 struct HardeningTimeoutTests {

@@ -89,7 +89,7 @@ final class ClientConnections {
             var waiting = exchange
             waiting.deadline = TimerService.adding(pools[pool].queueTimeout, to: timers.now)
             if pools[pool].wait(waiting) {
-                timers.add(.clientQueue(pool: pool), after: pools[pool].queueTimeout)
+                timers.add(.clientQueue(pool: Int32(pool)), after: pools[pool].queueTimeout)
             } else {
                 exchange.finish(.failure(.poolExhausted))
             }

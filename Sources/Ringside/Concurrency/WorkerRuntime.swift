@@ -58,7 +58,7 @@ final class WorkerRuntime: @unchecked Sendable {
     func addTimer(_ deadline: ContinuousClock.Instant, _ continuation: CheckedContinuation<Void, Never>) {
         // Counted from a fresh reading, not the turn's: a sleep never ends early.
         let remaining = ContinuousClock.now.duration(to: deadline).clampedNanoseconds
-        timers.add(.resume(continuation), after: remaining, from: MonotonicClock.nanoseconds)
+        timers.addSleep(continuation, after: remaining, from: MonotonicClock.nanoseconds)
     }
 
     /// Work is waiting: the loop must poll, not block.

@@ -116,8 +116,18 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
 
     private mutating func handle(_ event: IOEvent) {
         switch event {
-        case .received(let id, _), .sent(let id, _), .changed(let id), .peerFinished(let id), .failed(let id),
-             .connected(let id, _):
+        // The two events of every request, straight to their owner.
+        case .received(let id, let bytes):
+            switch id.kind {
+            case .served: core.received(id.index, bytes)
+            case .outbound: clients.received(id.index, bytes)
+            }
+        case .sent(let id, let count):
+            switch id.kind {
+            case .served: core.sent(id.index, count)
+            case .outbound: clients.sent(id.index, count)
+            }
+        case .changed(let id), .peerFinished(let id), .failed(let id), .connected(let id, _):
             switch id.kind {
             case .served: core.handle(event, id.index)
             case .outbound: clients.handle(event, id.index)

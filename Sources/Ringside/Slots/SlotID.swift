@@ -9,17 +9,20 @@ enum SlotKind: UInt8, CaseIterable {
 }
 
 /// One slot of one kind's table: what a ``Token`` carries, an ``IOEvent``
-/// names, and the dirty list and the timers key on.
+/// names, and the dirty list and the timers key on. Eight bytes, so an
+/// event that names one is no larger than one that named a plain index.
 struct SlotID: Equatable {
-    var kind: SlotKind
-    /// The index in the kind's table.
-    var index: Int
+    private let rawIndex: UInt32
+    let kind: SlotKind
 
     @inline(__always)
     init(_ kind: SlotKind, _ index: Int) {
         self.kind = kind
-        self.index = index
+        rawIndex = UInt32(truncatingIfNeeded: index)
     }
+
+    /// The index in the kind's table.
+    @inline(__always) var index: Int { Int(rawIndex) }
 }
 
 /// How many slots each kind has on a worker.

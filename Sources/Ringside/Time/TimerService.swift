@@ -18,6 +18,9 @@ final class TimerService {
     @exclusivity(unchecked) private(set) var now: Int64
     @exclusivity(unchecked) private var wheel: TimerWheel
     @exclusivity(unchecked) private var exact = ExactTimers()
+    /// Sleeping tasks' continuations, by the index their timer carries; free places reused.
+    @exclusivity(unchecked) private var sleepers: [CheckedContinuation<Void, Never>?] = []
+    @exclusivity(unchecked) private var freeSleepers: [Int32] = []
 
     init(capacities: SlotCapacities, now: Int64) {
         self.now = now
@@ -56,9 +59,42 @@ final class TimerService {
         exact.add(timer, at: TimerService.adding(nanoseconds, to: start ?? now))
     }
 
+    /// A sleeping task resumes `nanoseconds` after `start`.
+    func addSleep(_ continuation: CheckedContinuation<Void, Never>, after nanoseconds: Int64, from start: Int64) {
+        let index: Int32
+        if let free = freeSleepers.popLast() {
+            index = free
+            sleepers[Int(index)] = continuation
+        } else {
+            index = Int32(sleepers.count)
+            sleepers.append(continuation)
+        }
+        add(.sleep(index), after: nanoseconds, from: start)
+    }
+
+    /// What an exact timer that is due hands its owner.
+    enum Due {
+        case answer(LaterAnswer)
+        case resume(CheckedContinuation<Void, Never>)
+        case clientQueue(pool: Int)
+    }
+
     /// The next exact timer that is due, nil when none.
     @inline(__always)
-    func popDue() -> ExactTimer? { exact.isEmpty ? nil : exact.popDue(now: now) }
+    func popDue() -> Due? {
+        guard !exact.isEmpty, let timer = exact.popDue(now: now) else { return nil }
+        switch timer {
+        case .answer(let answer):
+            return .answer(answer)
+        case .clientQueue(let pool):
+            return .clientQueue(pool: Int(pool))
+        case .sleep(let index):
+            let continuation = sleepers[Int(index)]!
+            sleepers[Int(index)] = nil
+            freeSleepers.append(index)
+            return .resume(continuation)
+        }
+    }
 
     var exactCount: Int { exact.count }
 
@@ -68,10 +104,14 @@ final class TimerService {
     /// nil without any. Exact ones are rounded up to a whole millisecond, so
     /// thousands of answers due microseconds apart go out in batches, one
     /// wake a millisecond at most, instead of one wake each.
-    func nanosecondsUntilNext() -> Int64? {
+    /// - Parameter clock: the reading exact deadlines are measured from (nil:
+    ///   the clock is read afresh, as the wait starts after this turn's work,
+    ///   not at its start; only when an exact timer waits).
+    func nanosecondsUntilNext(clock: Int64? = nil) -> Int64? {
         var next = wheel.nextWake == .max ? nil : max(0, wheel.nextWake - now)
         if let earliest = exact.earliest {
-            let exactNext = (min(max(0, earliest - now), 1 << 62) + 999_999) / 1_000_000 * 1_000_000
+            let reference = clock ?? MonotonicClock.nanoseconds
+            let exactNext = (min(max(0, earliest - reference), 1 << 62) + 999_999) / 1_000_000 * 1_000_000
             next = min(next ?? .max, exactNext)
         }
         return next
