@@ -1,12 +1,12 @@
 /// A clock whose sleeps are timers of the Ringside worker running the task.
 ///
 /// In a handler, `try await Task.sleep(for: .milliseconds(200), clock: .worker)`
-/// parks the task on its worker's timer heap: no other thread is involved,
+/// parks the task on its worker's timers: no other thread is involved,
 /// the worker's loop wakes for the deadline and resumes the task on the same
-/// thread. Tens of thousands of sleeping requests cost a heap entry each.
+/// thread. Tens of thousands of sleeping requests cost a timer entry each.
 /// Outside a worker (a test, a detached task) it sleeps like `ContinuousClock`.
 ///
-/// Resolution is the loop's: about a millisecond on epoll, finer on io_uring.
+/// Resolution is a millisecond: the loop's wait for such a deadline is rounded up to one.
 /// A worker-clock sleep is not cut short by cancellation: it throws
 /// `CancellationError` at its deadline if the task was cancelled meanwhile.
 public struct WorkerClock: Clock {
