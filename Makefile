@@ -4,8 +4,10 @@
 
 SWIFT ?= swift
 PORT ?= 3000
-APT_PACKAGES = liburing-dev libsodium-dev pkg-config iproute2
+APT_PACKAGES = liburing-dev libsodium-dev libssl-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
+# Clients nobody here wrote, for the live TLS tests (with Python's ssl from the test venv).
+TEST_PACKAGES = curl openssl
 
 .PHONY: deps bench-deps build release run test test-deps test-plain example-package docs bench handlers compare scale flamegraph clean
 
@@ -42,6 +44,11 @@ $(TEST_VENV)/.installed:
 	touch $@
 
 test-deps: $(TEST_VENV)/.installed
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "missing packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
 
 # The whole suite under AddressSanitizer: unit tests, in-process tests through RingsideTesting,
 # live tests against the real binaries (ASan builds too: a report makes them exit non-zero) and

@@ -41,6 +41,11 @@ let package = Package(
             name: "CSodium",
             linkerSettings: [.linkedLibrary("sodium")]
         ),
+        // C shim over the system OpenSSL 3 (Debian libssl-dev): what TLS needs that Swift cannot import.
+        .target(
+            name: "COpenSSL",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -49,7 +54,7 @@ let package = Package(
         .target(
             name: "Ringside",
             dependencies: [
-                "IOUring", "HTTP1", "CLinuxShim",
+                "IOUring", "HTTP1", "CLinuxShim", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

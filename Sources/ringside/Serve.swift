@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Upstream of /v1/user")
     var upstream: UpstreamOptions
 
+    @OptionGroup(title: "HTTPS")
+    var tls: TLSOptions
+
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
@@ -102,6 +105,7 @@ struct Serve: AsyncParsableCommand {
             },
             requestIDs: observability.requestIds)
         configuration.offloadNice = workloads.offloadNice
+        configuration.tls = tls.configuration
         let logger = Logger(label: "ringside")
         let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int
@@ -124,7 +128,7 @@ struct Serve: AsyncParsableCommand {
         if let adminPort = server.adminPort {
             print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
         }
-        print("Listening on http://\(displayHost):\(boundPort)")
+        print("Listening on \(tls.configuration == nil ? "http" : "https")://\(displayHost):\(boundPort)")
         fflush(nil)
         try await running
     }

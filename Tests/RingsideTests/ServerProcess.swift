@@ -63,6 +63,8 @@ final class ServerProcess {
     private let stdoutPath: String
     private let stderrPath: String
     private var finished: ServerExit?
+    /// `https` when the server was given a certificate.
+    private let scheme: String
 
     /// - Parameter launcher: a program that runs the server binary given as its
     ///   first argument (e.g. `NoIOUring`), or nil to run it directly.
@@ -77,6 +79,7 @@ final class ServerProcess {
     ) throws {
         precondition(awaitListening || requestedPort != 0, "without the Listening line the port must be given")
         self.engine = engine
+        scheme = extraArguments.contains("--tls-cert") ? "https" : "http"
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
         let binary = try Self.binaryPath(binaryName)
         let base = FileManager.default.temporaryDirectory
@@ -195,7 +198,7 @@ final class ServerProcess {
 
     private func waitForListeningLine() throws -> UInt16 {
         let deadline = Date().addingTimeInterval(Self.startupTimeout)
-        let prefix = "Listening on http://\(host):"
+        let prefix = "Listening on \(scheme)://\(host):"
         while true {
             let out = stdout
             // Only a complete line counts: the spec says it is flushed with its newline.

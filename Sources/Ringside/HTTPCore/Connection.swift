@@ -73,6 +73,8 @@ struct Connection {
     /// and kept by the slot for its next connections (see `HTTPCore.release`),
     /// so prebuilt-only connections carry a nil pointer instead of these fields.
     var handler: HandlerState?
+    /// HTTPS: the connection's TLS layer (nil: cleartext).
+    var tls: TLSSession?
     /// How to frame the response a waiting handler will produce (set by ``beginWaiting(_:)``).
     private(set) var waitingFraming = ResponseFraming.keepAlive
 
@@ -128,6 +130,7 @@ extension Connection {
 
     /// The socket closed: the slot holds no connection (its table bumps the generation).
     mutating func release() {
+        tls = nil
         phase = .free
         flags = Flags(rawValue: 0)
         fd = -1

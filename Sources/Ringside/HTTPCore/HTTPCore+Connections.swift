@@ -8,17 +8,34 @@ extension HTTPCore: SlotOwner {
     @inline(__always)
     func socket(_ slot: Int) -> SocketHandle { connections.socket(slot) }
 
-    /// Bytes arrived: every complete request among them is answered.
+    /// Bytes arrived: every complete request among them is answered (over
+    /// TLS, once decrypted: `HTTPCore+TLS.swift`).
     @inline(__always)
     mutating func received(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
-        receive(slot, bytes)
+        if let tls = connections[slot].pointee.tls {
+            receiveTLS(slot, tls, bytes)
+        } else {
+            receive(slot, bytes)
+        }
         connections.markDirty(slot)
     }
 
-    /// A send wrote `count` bytes of `slot`'s queue.
+    /// A send wrote `count` bytes of `slot`'s queue (over TLS, of its ciphertext).
     mutating func sent(_ slot: Int, _ count: Int) {
-        let connection = connections[slot]
         observer.metrics?.add(.bytesSent, UInt64(count))
+        if let tls = connections[slot].pointee.tls {
+            tls.sent(count)
+            if count > 0 { connections[slot].pointee.progressed = true }
+            connections.markDirty(slot)
+            return
+        }
+        answersSent(slot, count)
+    }
+
+    /// `count` bytes of `slot`'s answers went out (or, over TLS, were encrypted):
+    /// what they freed may let a stream or paused requests go on.
+    mutating func answersSent(_ slot: Int, _ count: Int) {
+        let connection = connections[slot]
         connections.queues.consume(slot, count)
         if count > 0 { connection.pointee.progressed = true }
         connections.markDirty(slot)
@@ -55,10 +72,12 @@ extension HTTPCore: SlotOwner {
 
     // MARK: The flush
 
-    /// `slot`'s queue, while it has one to send.
+    /// `slot`'s queue, while it has one to send (over TLS, its ciphertext).
     @inline(__always)
-    func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
-        guard connections.queues.count(slot) > 0 && connections[slot].pointee.phase != .closing else { return nil }
+    mutating func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
+        guard connections[slot].pointee.phase != .closing else { return nil }
+        if let tls = connections[slot].pointee.tls { return outputTLS(slot, tls) }
+        guard connections.queues.count(slot) > 0 else { return nil }
         return connections.queues.message(slot)
     }
 
@@ -74,7 +93,7 @@ extension HTTPCore: SlotOwner {
         case .serving:
             step = .serve(receiving: connection.wantsInput)
         case .finishing:
-            if connections.queues.count(slot) > 0 || connection.isWaiting {
+            if connections.queues.count(slot) > 0 || connection.isWaiting || connection.pointee.tls?.hasOutput == true {
                 step = .serve(receiving: false)
             } else if connection.lingersAfter {
                 connection.pointee.startLingering()
@@ -109,6 +128,7 @@ extension HTTPCore: SlotOwner {
             handler.offloaded?.abandon()
             handler.reset()  // the object serves the slot's next connection
         }
+        if let tls = connection.pointee.tls, let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
         spill.release(slot, highWater: connection.pointee.spillHighWater)
         connection.pointee.release()
         connections.free(slot)
@@ -127,6 +147,14 @@ extension HTTPCore {
     mutating func open(fd: Int32) -> Int? {
         guard let slot = connections.take() else { return nil }
         connections[slot].pointee.open(fd: fd)
+        if let tlsContext {
+            guard let session = TLSSession(tlsContext) else {
+                connections[slot].pointee.release()
+                connections.free(slot)
+                return nil
+            }
+            connections[slot].pointee.tls = session
+        }
         observer.metrics?.add(.connectionsAccepted)
         connections.markDirty(slot)  // starts its idle timer and its receive
         return slot

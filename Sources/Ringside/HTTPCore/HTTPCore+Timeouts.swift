@@ -6,7 +6,8 @@ extension HTTPCore {
     @inline(__always)
     mutating func updateTimer(_ slot: Int) {
         let connection = connections[slot]
-        let timer = timeoutPolicy.timer(for: connection, queued: connections.queues.count(slot))
+        let pending = connections.queues.count(slot) + (connection.pointee.tls?.hasOutput == true ? 1 : 0)
+        let timer = timeoutPolicy.timer(for: connection, queued: pending)
         if timer != connection.pointee.timer || connection.pointee.progressed {
             connection.pointee.timer = timer
             connection.pointee.timerStart = timers.now
@@ -23,6 +24,9 @@ extension HTTPCore {
     mutating func expired(_ slot: Int) {
         let connection = connections[slot]
         switch connection.pointee.timer {
+        case .header where connection.pointee.tls?.handshakeDone == false:
+            // A TLS handshake that did not finish in time: no HTTP answer can reach the client.
+            connection.pointee.abort()
         case .header, .body:
             // Nothing was answered for this request yet: say why the connection ends.
             connection.pointee.spillCount = 0

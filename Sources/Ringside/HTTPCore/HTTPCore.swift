@@ -46,13 +46,17 @@ struct HTTPCore: ~Copyable {
     var draining = false
     /// Metrics, access log, request ids (told of answers in `HTTPCore+Answers.swift`).
     var observer: RequestObserver
+    /// HTTPS: the server's TLS settings, and this worker's TLS buffers (`HTTPCore+TLS.swift`).
+    let tlsContext: TLSContext?
+    var tlsBuffers = TLSBuffers()
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
     init(
         configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,
-        observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService
+        observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService, tls: TLSContext? = nil
     ) {
+        tlsContext = tls
         let limits = configuration.parserLimits
         self.timers = timers
         // A spill buffer holds the largest allowed head, one more receive, and

@@ -29,6 +29,8 @@ struct TimeoutPolicy {
             return .linger
         case .serving, .finishing:
             if queued > 0 { return .send }
+            // A TLS handshake must finish within the header timeout (a client that drips one).
+            if let tls = connection.pointee.tls, !tls.handshakeDone { return .header }
             if connection.isWaiting {
                 // A stream's progress is guarded by the send timeout once it has queued output.
                 return connection.pointee.handler?.stream == nil ? .handler : .none

@@ -28,7 +28,7 @@ protocol SlotOwner: ~Copyable {
     // MARK: The turn's flush
 
     /// The bytes to send now, or nil (none queued, or not to be sent).
-    func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>?
+    mutating func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>?
     /// What the slot needs from the backend after this turn.
     mutating func nextStep(_ slot: Int) -> SlotStep
     /// The backend closed the slot's socket: the slot is free.

@@ -29,14 +29,17 @@ final class WorkerContext: Sendable {
     let accessLog: Int32
     /// In process (`RingsideTesting`): the pipes the worker serves instead of `listener`.
     let wire: InProcessWire?
+    /// HTTPS: the server's TLS settings, shared by its workers (nil: cleartext).
+    let tls: TLSContext?
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
         pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1,
-        wire: InProcessWire? = nil
+        wire: InProcessWire? = nil, tls: TLSContext? = nil
     ) {
+        self.tls = tls
         self.index = index
         self.configuration = configuration
         self.router = router

@@ -60,7 +60,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         runtime.metrics = context.metrics?.writer()
         core = HTTPCore(
             configuration: configuration, router: context.router, runtime: runtime, readiness: context.readiness,
-            observer: RequestObserver(context: context), dirty: dirty, timers: timers)
+            observer: RequestObserver(context: context), dirty: dirty, timers: timers, tls: context.tls)
         accept = AcceptState(parkCapacity: Int(configuration.backlog))
         taskEvents.reserveCapacity(64)
         signal = context.signal

@@ -164,13 +164,16 @@ public final class Server: Service, Sendable {
         var workerConfiguration = configuration
         workerConfiguration.engine = engine
         try startObservability(&observability, engine: engine, pool: pool)
+        // Certificates are read and checked before any worker serves: a bad one stops the start.
+        var tls: TLSContext?
+        if let settings = configuration.tls { tls = try TLSContext(settings) }
         let sockets = wire == nil ? listeners : [-1]
         for (index, listener) in sockets.enumerated() {
             let context = WorkerContext(
                 index: index, configuration: workerConfiguration, router: observability.router,
                 listener: listener, signal: try signal ?? WorkerSignal(), pool: pool, readiness: readiness,
                 logger: logger, metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
-                accessLog: observability.accessLogFD, wire: wire)
+                accessLog: observability.accessLogFD, wire: wire, tls: tls)
             workers.append(try Worker.start(context))
         }
         // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.

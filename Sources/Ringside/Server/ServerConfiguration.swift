@@ -83,6 +83,8 @@ public struct ServerConfiguration: Sendable {
     /// else one the worker makes (24 hex digits). Handlers read it as
     /// ``Request/requestID``; it is in ``Request/logger``'s metadata and the access log.
     public var requestIDs: Bool
+    /// HTTPS on the listener (nil: cleartext HTTP).
+    public var tls: TLS? = nil
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(

@@ -1,0 +1,56 @@
+// COpenSSL: OpenSSL 3 (Debian libssl-dev) for Ringside's TLS layer.
+//
+// OpenSSL's functions import into Swift as they are; what is defined here,
+// prefixed `rs_tls_`, is what does not import (function-like macros) or is
+// better done in C:
+//   - the context settings that are macros (protocol floor, groups, modes);
+//   - the ALPN selection callback;
+//   - a BIO over the worker's own memory: OpenSSL reads a connection's
+//     ciphertext straight from the receive buffer the kernel filled and
+//     writes its ciphertext straight into the buffer the send goes out from,
+//     so no memory BIO copies or grows per record.
+#ifndef COPENSSL_H
+#define COPENSSL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+// Where one connection's ciphertext is, for its BIO.
+typedef struct rs_tls_io {
+    // Received and not yet read by OpenSSL (the receive buffer, lent for one event).
+    const uint8_t *in;
+    size_t in_len;
+    // Written by OpenSSL and not yet sent: out[0..<out_len] of out_cap.
+    uint8_t *out;
+    size_t out_cap;
+    size_t out_len;
+} rs_tls_io;
+
+// A BIO over `io`: reads take from `in`, writes append to `out`; either
+// asks OpenSSL to retry when there is nothing to read or no room to write.
+BIO *rs_tls_bio_new(rs_tls_io *io);
+
+// TLS 1.2 and 1.3 only; no renegotiation, no compression, the server's
+// cipher order; X25519 then P-256; partial writes and moving write buffers.
+// Returns 1 on success.
+int rs_tls_ctx_configure(SSL_CTX *ctx, const char *ciphers12, const char *ciphersuites13);
+
+// What the server speaks, for ALPN: `protocols` in ALPN's wire format
+// (length-prefixed names, the server's order of preference).
+typedef struct rs_tls_alpn {
+    const unsigned char *protocols;
+    unsigned int length;
+} rs_tls_alpn;
+
+// Offers `alpn`'s protocols to clients; a client that offers none of them
+// is refused with the no_application_protocol alert. `alpn` and its
+// protocols belong to the caller and must outlive the context.
+void rs_tls_ctx_set_alpn(SSL_CTX *ctx, const rs_tls_alpn *alpn);
+
+// The negotiated TLS version as a number (0x0303: TLS 1.2, 0x0304: TLS 1.3).
+int rs_tls_version(const SSL *ssl);
+
+#endif

@@ -1,0 +1,162 @@
+import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One served connection's TLS: its `SSL`, and the ``rs_tls_io`` its BIO
+/// reads ciphertext from (the receive buffer the kernel filled, lent for one
+/// event) and writes ciphertext to (a worker buffer the send goes out from).
+///
+/// Made when the connection is accepted and freed when it closes: the
+/// handshake and the records are OpenSSL's, driven by the HTTP core as
+/// bytes arrive and as answers are queued (`HTTPCore+TLS.swift`).
+final class TLSSession {
+    let ssl: OpaquePointer
+    let io: UnsafeMutablePointer<rs_tls_io>
+    /// One iovec over the ciphertext still to send, and the message over it.
+    private let message: UnsafeMutablePointer<msghdr>
+    private let iov: UnsafeMutablePointer<iovec>
+    /// Of `io.out_len`, the bytes already sent.
+    private var sentCount = 0
+    private(set) var handshakeDone = false
+
+    init?(_ context: TLSContext) {
+        guard let ssl = SSL_new(context.context) else { return nil }
+        self.ssl = ssl
+        io = .allocate(capacity: 1)
+        io.initialize(to: rs_tls_io(in: nil, in_len: 0, out: nil, out_cap: 0, out_len: 0))
+        iov = .allocate(capacity: 1)
+        message = .allocate(capacity: 1)
+        message.initialize(to: msghdr())
+        message.pointee.msg_iov = iov
+        message.pointee.msg_iovlen = 1
+        guard let bio = rs_tls_bio_new(io) else {
+            SSL_free(ssl)
+            return nil
+        }
+        SSL_set_bio(ssl, bio, bio)  // one BIO both ways: takes its one reference
+        SSL_set_accept_state(ssl)
+    }
+
+    deinit {
+        SSL_free(ssl)
+        io.deallocate()
+        iov.deallocate()
+        message.deallocate()
+    }
+
+    // MARK: Ciphertext out
+
+    /// The buffer OpenSSL writes to; nil between sends (it goes back to the worker's pool).
+    var outputBuffer: UnsafeMutableRawBufferPointer? {
+        guard let out = io.pointee.out else { return nil }
+        return UnsafeMutableRawBufferPointer(start: out, count: io.pointee.out_cap)
+    }
+
+    func lend(_ buffer: UnsafeMutableRawBufferPointer) {
+        io.pointee.out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        io.pointee.out_cap = buffer.count
+        io.pointee.out_len = 0
+        sentCount = 0
+    }
+
+    /// Takes the output buffer back whatever it holds (the connection closed).
+    func detachBuffer() -> UnsafeMutableRawBufferPointer? {
+        let buffer = outputBuffer
+        io.pointee.out = nil
+        io.pointee.out_cap = 0
+        io.pointee.out_len = 0
+        sentCount = 0
+        return buffer
+    }
+
+    /// Gives the output buffer back once everything in it was sent.
+    func takeBackBuffer() -> UnsafeMutableRawBufferPointer? {
+        guard let buffer = outputBuffer, !hasOutput else { return nil }
+        io.pointee.out = nil
+        io.pointee.out_cap = 0
+        io.pointee.out_len = 0
+        sentCount = 0
+        return buffer
+    }
+
+    /// Ciphertext is waiting to be sent.
+    var hasOutput: Bool { io.pointee.out_len > sentCount }
+
+    /// The message over the ciphertext still to send (valid until the next send completes).
+    func output() -> UnsafeMutablePointer<msghdr>? {
+        guard hasOutput, let out = io.pointee.out else { return nil }
+        iov.pointee = iovec(iov_base: UnsafeMutableRawPointer(out + sentCount), iov_len: io.pointee.out_len - sentCount)
+        return message
+    }
+
+    /// A send wrote `count` bytes of the ciphertext; once all went, OpenSSL writes from the start again.
+    func sent(_ count: Int) {
+        sentCount += count
+        if sentCount >= io.pointee.out_len {
+            sentCount = 0
+            io.pointee.out_len = 0
+        }
+    }
+
+    // MARK: Records
+
+    /// Lends the received ciphertext to OpenSSL for the calls that follow.
+    func feed(_ bytes: UnsafeRawBufferPointer) {
+        io.pointee.in = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        io.pointee.in_len = bytes.count
+    }
+
+    enum Step {
+        /// Plaintext bytes were read into the buffer.
+        case plaintext(Int)
+        /// OpenSSL needs more ciphertext (or room to write).
+        case needMore
+        /// The peer sent close_notify.
+        case closed
+        /// The connection cannot go on (a protocol error: OpenSSL queued its alert).
+        case failed
+    }
+
+    /// Drives the handshake as far as the ciphertext received allows.
+    func handshake() -> Step {
+        let result = SSL_do_handshake(ssl)
+        if result == 1 {
+            handshakeDone = true
+            return .plaintext(0)
+        }
+        return step(after: result)
+    }
+
+    /// Decrypts the next record's plaintext into `buffer`.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Step {
+        var count = 0
+        if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .plaintext(count) }
+        return step(after: 0)
+    }
+
+    /// Encrypts as much of `bytes` as the output buffer has room for; returns the bytes taken.
+    func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard !bytes.isEmpty else { return 0 }
+        var written = 0
+        if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &written) == 1 { return written }
+        ERR_clear_error()
+        return 0
+    }
+
+    private func step(after result: Int32) -> Step {
+        let error = SSL_get_error(ssl, result)
+        switch error {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .needMore
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        default:
+            ERR_clear_error()  // the error queue is per thread: leave it empty for the next connection
+            return .failed
+        }
+    }
+
+    /// The negotiated protocol version (0x0303: TLS 1.2, 0x0304: TLS 1.3).
+    var version: Int32 { rs_tls_version(ssl) }
+}

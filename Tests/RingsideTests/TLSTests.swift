@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+
+/// HTTPS on both engines, against clients nobody here wrote: curl, the
+/// `openssl s_client` command and Python's `ssl`, with a CA and certificates
+/// the tests make (`TLSCertificates`).
+@Suite("TLS")
+struct TLSTests {
+    static let engines = ["uring", "epoll"]
+
+    static func arguments(_ certificates: TLSCertificates) -> [String] {
+        ["--tls-cert", certificates.chain, "--tls-key", certificates.key, "--header-timeout", "2"]
+    }
+
+    @Test("curl fetches /v1/avatar over HTTPS, twice on one connection", arguments: engines)
+    func curlOverHTTPS(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
+            let url = "https://localhost:\(server.port)/v1/avatar"
+            let body = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: body) }
+            let result = try runCommand("/usr/bin/curl", [
+                "-sS", "--cacert", certificates.ca, "--resolve", "localhost:\(server.port):127.0.0.1",
+                "-o", body, "-o", "/dev/null", "-w", "%{http_code} %{http_version} %{num_connects}\\n", url, url,
+            ])
+            #expect(result.status == 0, "curl: \(result.stderr)")
+            #expect(result.stdout == "200 1.1 1\n200 1.1 0\n", "two answers, the second on the same connection")
+            #expect(try Fixtures.bytes(atPath: body) == Fixtures.avatar())
+        }
+    }
+
+    @Test("openssl s_client: TLS 1.3 or 1.2 with ALPN http/1.1; 1.1 and 1.0 refused", arguments: engines)
+    func opensslVersionsAndALPN(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
+            for version in ["-tls1_3", "-tls1_2"] {
+                let result = try sClient(server.port, certificates, [version, "-alpn", "http/1.1"],
+                                         send: "GET /v1/avatar HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(version): \(result.stdout.prefix(400)) \(result.stderr)")
+                #expect(result.stdout.contains("ALPN protocol: http/1.1"), "\(version)")
+                #expect(result.stdout.contains("Verify return code: 0 (ok)"), "\(version)")
+                #expect(result.stdout.contains(version == "-tls1_3" ? "Protocol  : TLSv1.3" : "Protocol  : TLSv1.2"),
+                        "\(version): \(result.stdout.prefix(2000))")
+            }
+            for version in ["-tls1_1", "-tls1"] {
+                let result = try sClient(server.port, certificates, [version], send: "")
+                #expect(!result.stdout.contains("Cipher is ECDHE") && !result.stdout.contains("HTTP/1.1"),
+                        "\(version) must not be negotiated: \(result.stdout.prefix(600))")
+            }
+            // The server still answers.
+            let again = try sClient(server.port, certificates, [], send: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(again.stdout.contains("HTTP/1.1 200 OK"))
+        }
+    }
+
+    @Test("Python's ssl: pipelined requests on one connection, answered in order", arguments: engines)
+    func pythonPipelined(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
+            let script = """
+                import re, socket, ssl, sys
+                context = ssl.create_default_context(cafile=sys.argv[2])
+                raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                tls = context.wrap_socket(raw, server_hostname="localhost")
+                paths = ["/v1/avatar", "/nope", "/healthz"] * 20
+                tls.sendall(b"".join(b"GET " + p.encode() + b" HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" for p in paths))
+                data = b""
+                while data.count(b"HTTP/1.1 ") < len(paths) or not data.endswith(b'"ok"}'):
+                    chunk = tls.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                statuses = [code.decode() for code in re.findall(rb"HTTP/1[.]1 ([0-9]{3}) ", data)]
+                print(tls.version(), " ".join(statuses))
+                """
+            let result = try runCommand(Scrape.python, ["-c", script, String(server.port), certificates.ca])
+            #expect(result.status == 0, "python: \(result.stderr)")
+            #expect(result.stdout == "TLSv1.3 " + Array(repeating: "200 404 200", count: 20).joined(separator: " ") + "\n")
+        }
+    }
+
+    @Test("Cleartext HTTP and a stalled ClientHello on the TLS port: closed, the server unharmed", arguments: engines)
+    func badInputIsClosed(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
+            // Plain HTTP: not a TLS record. An alert (or nothing) and a close, quickly.
+            let plain = try RawClient(port: server.port, timeoutSeconds: 5)
+            try plain.send("GET /v1/avatar HTTP/1.1\r\nHost: x\r\n\r\n")
+            let reply = try plain.readToEOF()
+            #expect(!reply.contains(Array("HTTP/1.1".utf8)), "no HTTP answer in cleartext")
+            #expect(reply.count < 64, "at most an alert: \(reply.count) bytes")
+
+            // Half a ClientHello, then silence: closed at the handshake (header) timeout of 2 s.
+            let stalled = try RawClient(port: server.port, timeoutSeconds: 8)
+            try stalled.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03])
+            let start = Date()
+            _ = try stalled.readToEOF()
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(elapsed >= 1.9 && elapsed < 5, "closed after \(elapsed) s")
+
+            let after = try sClient(server.port, certificates, [], send: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(after.stdout.contains("HTTP/1.1 200 OK"))
+        }
+    }
+
+    @Test("Renegotiation and an ALPN list without http/1.1 are refused with their alerts", arguments: engines)
+    func renegotiationAndUnknownALPNRefused(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
+            // Threat: client-initiated renegotiation makes the server do handshakes cheaply.
+            // `R` on a line of its own asks s_client to renegotiate (TLS 1.2: 1.3 has none).
+            let renegotiate = try runCommand("/bin/sh", [
+                "-c", "(sleep 1; printf 'R\\n'; sleep 1) | timeout 10 openssl s_client -connect 127.0.0.1:\(server.port) "
+                    + "-servername localhost -CAfile '\(certificates.ca)' -tls1_2 2>&1",
+            ])
+            #expect(renegotiate.stdout.contains("RENEGOTIATING"), "\(renegotiate.stdout.suffix(800))")
+            #expect(renegotiate.stdout.contains("no renegotiation"), "\(renegotiate.stdout.suffix(800))")
+            // A client that speaks only a protocol the server does not gets no_application_protocol (120).
+            let alpn = try sClient(server.port, certificates, ["-alpn", "h2"], send: "")
+            #expect(alpn.stdout.contains("alert number 120") || alpn.stderr.contains("alert number 120"),
+                    "\(alpn.stdout.suffix(600)) \(alpn.stderr.suffix(300))")
+        }
+    }
+
+    @Test("A key that does not match the certificate: the server does not start, and says why in one line")
+    func mismatchedKeyStopsTheStart() throws {
+        let certificates = try TLSCertificates.shared()
+        let result = try runCommand(try ServerProcess.binaryPath("ringside"), [
+            "serve", "--port", "0", "--tls-cert", certificates.chain, "--tls-key", certificates.otherKey,
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("does not match the certificate"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    private func sClient(_ port: UInt16, _ certificates: TLSCertificates, _ options: [String], send: String) throws
+        -> CommandResult {
+        // `-ign_eof`: s_client sends the request, then waits for the server to close.
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("tls-in-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: input, contents: Data(send.utf8))
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        return try runCommand("/bin/sh", [
+            "-c", "timeout 10 openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile '\(certificates.ca)' "
+                + "-ign_eof " + options.joined(separator: " ") + " < '\(input)'",
+        ])
+    }
+}
+
+/// A CA, a server certificate it signed (ECDSA P-256, for `localhost` and
+/// 127.0.0.1) with its key, and an unrelated key, made once per test run
+/// with the `openssl` command.
+struct TLSCertificates: Sendable {
+    let ca: String
+    let chain: String
+    let key: String
+    let otherKey: String
+
+    private static let made = Result { try TLSCertificates.make() }
+
+    static func shared() throws -> TLSCertificates { try made.get() }
+
+    private static func make() throws -> TLSCertificates {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ringside-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let steps = [
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=RingsideTestCA",
+            "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=localhost",
+            "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > server.ext",
+            "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext",
+            "cat server.pem ca.pem > chain.pem",
+            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key",
+        ]
+        for step in steps {
+            let result = try runCommand("/bin/sh", ["-c", "cd '\(directory)' && \(step)"])
+            guard result.status == 0 else { throw TLSCertificatesError(step: step, output: result.stderr) }
+        }
+        return TLSCertificates(
+            ca: directory + "/ca.pem", chain: directory + "/chain.pem", key: directory + "/server.key",
+            otherKey: directory + "/other.key")
+    }
+}
+
+struct TLSCertificatesError: Error, CustomStringConvertible {
+    let step: String
+    let output: String
+    var description: String { "making test certificates failed at `\(step)`: \(output)" }
+}
