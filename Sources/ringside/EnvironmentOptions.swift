@@ -26,7 +26,7 @@ enum EnvironmentOptions {
         "access-log", "metrics-path", "admin-port", "shutdown-delay", "liveness-path", "readiness-path",
         "ping-delay", "data-work", "offload-threads", "offload-queue", "offload-nice", "users", "lockout-failures", "lockout-window",
         "lockout-capacity", "upstream", "upstream-connections", "upstream-queue", "upstream-timeout",
-        "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections", "tls-cert", "tls-key",
+        "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections", "tls-cert", "tls-key", "tls-port",
     ]
     /// Flags without a `--no-` form: true adds the flag.
     static let flags = ["pin-cpus"]

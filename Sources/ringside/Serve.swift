@@ -128,7 +128,8 @@ struct Serve: AsyncParsableCommand {
         if let adminPort = server.adminPort {
             print("Metrics on http://\(displayHost):\(adminPort)\(observability.metricsPath)")
         }
-        print("Listening on \(tls.configuration == nil ? "http" : "https")://\(displayHost):\(boundPort)")
+        if let tlsPort = server.tlsPort { print("HTTPS on https://\(displayHost):\(tlsPort)") }
+        print("Listening on \(tls.onMainPort ? "https" : "http")://\(displayHost):\(boundPort)")
         fflush(nil)
         try await running
     }

@@ -79,7 +79,7 @@ final class ServerProcess {
     ) throws {
         precondition(awaitListening || requestedPort != 0, "without the Listening line the port must be given")
         self.engine = engine
-        scheme = extraArguments.contains("--tls-cert") ? "https" : "http"
+        scheme = extraArguments.contains("--tls-cert") && !extraArguments.contains("--tls-port") ? "https" : "http"
         raiseOpenFileLimit()  // before spawning, so the server inherits it too
         let binary = try Self.binaryPath(binaryName)
         let base = FileManager.default.temporaryDirectory

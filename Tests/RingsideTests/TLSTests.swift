@@ -117,6 +117,35 @@ struct TLSTests {
         }
     }
 
+    @Test("--tls-port: HTTPS on a port of its own beside cleartext HTTP, one worker serving both", arguments: engines)
+    func tlsPortBesideCleartext(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        try await withServer(engine: engine, extraArguments: Self.arguments(certificates) + ["--tls-port", "0"]) { server in
+            let prefix = "HTTPS on https://127.0.0.1:"
+            let line = server.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }
+            let tlsPort = try #require(line.flatMap { UInt16($0.dropFirst(prefix.count)) }, "\(server.stdout)")
+            #expect(tlsPort != server.port)
+            let result = try runCommand("/usr/bin/curl", [
+                "-sS", "--cacert", certificates.ca, "--resolve", "localhost:\(tlsPort):127.0.0.1",
+                "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{scheme} %{http_code} %{http_version}\n",
+                "http://127.0.0.1:\(server.port)/v1/avatar", "https://localhost:\(tlsPort)/v1/avatar",
+                // /v1/user over TLS, its upstream the server itself over cleartext.
+                "https://localhost:\(tlsPort)/v1/user",
+            ])
+            #expect(result.status == 0, "curl: \(result.stderr)")
+            #expect(result.stdout.lowercased() == "http 200 1.1\nhttps 200 1.1\nhttps 200 1.1\n", "\(result.stdout)")
+            // Each port speaks only its own: TLS on the cleartext port fails, cleartext on the TLS port gets no answer.
+            let crossed = try runCommand("/usr/bin/curl", [
+                "-sS", "--max-time", "5", "--cacert", certificates.ca, "-o", "/dev/null", "-w", "%{http_code}",
+                "https://127.0.0.1:\(server.port)/v1/avatar",
+            ])
+            #expect(crossed.status != 0)
+            let plain = try RawClient(port: tlsPort, timeoutSeconds: 5)
+            try plain.send("GET /v1/avatar HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(!(try plain.readToEOF()).contains(Array("HTTP/1.1".utf8)))
+        }
+    }
+
     @Test("A key that does not match the certificate: the server does not start, and says why in one line")
     func mismatchedKeyStopsTheStart() throws {
         let certificates = try TLSCertificates.shared()

@@ -41,7 +41,7 @@ struct EpollBackend: Backend, ~Copyable {
 
     private let epoll: Int32
     private let slots: SlotArray<Slot>
-    private let listener: Int32
+    private let listeners: [Int32]
     private let signal: WorkerSignal
     private let receiveBuffer: UnsafeMutableRawPointer
     private let receiveBufferSize: Int
@@ -50,8 +50,9 @@ struct EpollBackend: Backend, ~Copyable {
     private var eventIndex = 0
     /// The listener is in the epoll set.
     private var accepting = false
-    /// Accepts left in this readiness event's batch.
+    /// Accepts left in this readiness event's batch, and its listener.
     private var acceptsLeft = 0
+    private var acceptListener = 0
     private let logger: Logger
 
     init(_ setup: BackendSetup) throws {
@@ -59,14 +60,13 @@ struct EpollBackend: Backend, ~Copyable {
         guard epoll >= 0 else { throw SystemCallError(step: "epoll_create1", errno: errno) }
         self.epoll = epoll
         slots = SlotArray(capacities: setup.slots, initialValue: Slot())
-        listener = setup.listener
+        listeners = setup.listeners
         signal = setup.signal
         receiveBufferSize = setup.configuration.receiveBufferSize
         receiveBuffer = .allocate(byteCount: receiveBufferSize, alignment: 64)
         events = .allocate(capacity: EpollBackend.eventCapacity)
         logger = setup.logger
-        let flags = fcntl(listener, F_GETFL)
-        _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
+        for listener in listeners { _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK) }
         control(EPOLL_CTL_ADD, signal.fd, Token(operation: Kind.signal.rawValue), EPOLLIN.rawValue)
     }
 
@@ -103,6 +103,7 @@ struct EpollBackend: Backend, ~Copyable {
                 if let result = ready(token, event.events) { return result }
             case .listener:
                 acceptsLeft = EpollBackend.acceptBatch
+                acceptListener = token.slot.index
             case .signal:
                 signal.drain()
                 return .woken
@@ -141,10 +142,13 @@ struct EpollBackend: Backend, ~Copyable {
         return trouble ? .failed(slot) : nil
     }
 
-    func acceptQueued() -> Int32? {
-        // The listener is non-blocking (see init).
-        let fd = rs_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-        return fd >= 0 ? fd : nil
+    func acceptQueued() -> (fd: Int32, listener: Int)? {
+        // The listeners are non-blocking (see init).
+        for (index, listener) in listeners.enumerated() {
+            let fd = rs_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            if fd >= 0 { return (fd, index) }
+        }
+        return nil
     }
 
     private mutating func acceptOne() -> IOEvent? {
@@ -153,8 +157,8 @@ struct EpollBackend: Backend, ~Copyable {
             return nil
         }
         acceptsLeft -= 1
-        let fd = rs_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-        if fd >= 0 { return .accepted(fd: fd) }
+        let fd = rs_accept4(listeners[acceptListener], Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+        if fd >= 0 { return .accepted(fd: fd, listener: acceptListener) }
         let code = errno
         acceptsLeft = 0
         if code == EAGAIN || code == EINTR || code == ECONNABORTED { return nil }
@@ -167,13 +171,15 @@ struct EpollBackend: Backend, ~Copyable {
 
     mutating func startAccepting() {
         guard !accepting else { return }
-        control(EPOLL_CTL_ADD, listener, Token(operation: Kind.listener.rawValue), EPOLLIN.rawValue)
+        for (index, listener) in listeners.enumerated() {
+            control(EPOLL_CTL_ADD, listener, Token(operation: Kind.listener.rawValue, listener: index), EPOLLIN.rawValue)
+        }
         accepting = true
     }
 
     mutating func stopAccepting() {
         guard accepting else { return }
-        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
+        for listener in listeners { _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil) }
         accepting = false
         acceptsLeft = 0
     }

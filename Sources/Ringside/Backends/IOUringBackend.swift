@@ -54,15 +54,15 @@ struct IOUringBackend: Backend, ~Copyable {
     private let ring: Ring
     private var buffers: BufferRing
     private let slots: SlotArray<Slot>
-    private let listener: Int32
+    private let listeners: [Int32]
     private let signal: WorkerSignal
     /// Kernel-written memory that must outlive its SQE: the eventfd counter.
     private let signalValue: UnsafeMutablePointer<UInt64>
-    /// A multishot accept is armed, and whether its cancel was queued.
-    private var acceptArmed = false
-    private var acceptCancelled = false
-    /// The listener was made non-blocking to take its backlog after the last accept.
-    private var listenerNonBlocking = false
+    /// Per listener (bit i: listener i): a multishot accept is armed, its cancel was queued.
+    private var acceptArmed: UInt8 = 0
+    private var acceptCancelled: UInt8 = 0
+    /// The listeners were made non-blocking to take their backlogs after the last accepts.
+    private var listenersNonBlocking = false
     /// The batch of CQEs being handed out by `nextEvent`.
     private var batch = CompletionBatch(head: 0, count: 0)
     private var batchIndex: UInt32 = 0
@@ -79,7 +79,8 @@ struct IOUringBackend: Backend, ~Copyable {
             size: UInt32(configuration.receiveBufferSize))
         self.ring = ring
         slots = SlotArray(capacities: setup.slots, initialValue: Slot())
-        listener = setup.listener
+        listeners = setup.listeners
+        precondition(listeners.count <= 8, "at most 8 listeners per worker")
         signal = setup.signal
         signalValue = .allocate(capacity: 1)
         logger = setup.logger
@@ -133,7 +134,7 @@ struct IOUringBackend: Backend, ~Copyable {
         switch Kind(rawValue: token.operation) {
         case .receive: return received(completion, token)
         case .send: return sent(completion, token)
-        case .accept: return accepted(completion)
+        case .accept: return accepted(completion, token)
         case .cancelReceive: return cancelled(token)
         case .connect: return connected(completion, token)
         case .signal:
@@ -184,13 +185,14 @@ struct IOUringBackend: Backend, ~Copyable {
         return .changed(slot)
     }
 
-    private mutating func accepted(_ completion: Completion) -> IOEvent? {
+    private mutating func accepted(_ completion: Completion, _ token: Token) -> IOEvent? {
+        let listener = token.slot.index
         if !completion.hasMore {
-            acceptArmed = false
-            acceptCancelled = false
+            acceptArmed &= ~(1 << UInt8(listener))
+            acceptCancelled &= ~(1 << UInt8(listener))
         }
         let fd = completion.result
-        if fd >= 0 { return .accepted(fd: fd) }
+        if fd >= 0 { return .accepted(fd: fd, listener: listener) }
         return fd == -ECANCELED ? nil : .acceptFailed(errno: -fd)
     }
 
@@ -202,30 +204,36 @@ struct IOUringBackend: Backend, ~Copyable {
 
     // MARK: The listener
 
-    var isAccepting: Bool { acceptArmed }
+    var isAccepting: Bool { acceptArmed != 0 }
 
     mutating func startAccepting() {
-        guard !acceptArmed else { return }
-        ring.acceptMultishot(listener: listener, userData: Token(operation: Kind.accept.rawValue).userData)
-        acceptArmed = true
+        for (index, listener) in listeners.enumerated() where acceptArmed & (1 << UInt8(index)) == 0 {
+            ring.acceptMultishot(listener: listener, userData: Token(operation: Kind.accept.rawValue, listener: index).userData)
+            acceptArmed |= 1 << UInt8(index)
+        }
     }
 
     mutating func stopAccepting() {
-        guard acceptArmed && !acceptCancelled else { return }
-        acceptCancelled = true
-        ring.cancel(Token(operation: Kind.accept.rawValue).userData, userData: Token(operation: Kind.ignored.rawValue).userData)
+        for index in listeners.indices where acceptArmed & ~acceptCancelled & (1 << UInt8(index)) != 0 {
+            acceptCancelled |= 1 << UInt8(index)
+            ring.cancel(Token(operation: Kind.accept.rawValue, listener: index).userData,
+                        userData: Token(operation: Kind.ignored.rawValue).userData)
+        }
     }
 
-    mutating func acceptQueued() -> Int32? {
-        // No accept is armed, and no other worker accepts on this listener: it can turn
+    mutating func acceptQueued() -> (fd: Int32, listener: Int)? {
+        // No accept is armed, and no other worker accepts on these listeners: they can turn
         // non-blocking for good. Sockets stay blocking, as the multishot accept makes them
         // (io_uring would hand EAGAIN back on a non-blocking one).
-        if !listenerNonBlocking {
-            listenerNonBlocking = true
-            _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        if !listenersNonBlocking {
+            listenersNonBlocking = true
+            for listener in listeners { _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK) }
         }
-        let fd = rs_accept4(listener, Int32(SOCK_CLOEXEC.rawValue))
-        return fd >= 0 ? fd : nil
+        for (index, listener) in listeners.enumerated() {
+            let fd = rs_accept4(listener, Int32(SOCK_CLOEXEC.rawValue))
+            if fd >= 0 { return (fd, index) }
+        }
+        return nil
     }
 
     func discard(_ fd: Int32) {

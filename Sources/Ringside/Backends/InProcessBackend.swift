@@ -43,7 +43,7 @@ struct InProcessBackend: Backend, ~Copyable {
 
     init(_ setup: BackendSetup) throws {
         guard let wire = setup.wire else { throw SystemCallError(step: "in-process backend without a wire", errno: EINVAL) }
-        sockets = try EpollBackend(setup)  // never accepts: the listener is -1 and accepting stays off
+        sockets = try EpollBackend(setup)  // never accepts: it has no listener and accepting stays off
         self.wire = wire
         let served = max(setup.slots.served, 1)
         pipes = .allocate(capacity: served)
@@ -98,7 +98,7 @@ struct InProcessBackend: Backend, ~Copyable {
     mutating func nextEvent() -> IOEvent? {
         if let event = sockets.nextEvent() { return event }
         if !queued.isEmpty { return queued.removeFirst() }
-        if accepting, let fd = acceptQueued() { return .accepted(fd: fd) }
+        if accepting, let (fd, listener) = acceptQueued() { return .accepted(fd: fd, listener: listener) }
         while !ready.isEmpty {
             let slot = ready.removeFirst()
             let id = pipes[slot]
@@ -127,7 +127,7 @@ struct InProcessBackend: Backend, ~Copyable {
         Glibc.close(fd)
     }
 
-    mutating func acceptQueued() -> Int32? {
+    mutating func acceptQueued() -> (fd: Int32, listener: Int)? {
         guard let id = wire.accept() else { return nil }
         let fd = eventfd(0, Int32(EFD_CLOEXEC))
         guard fd >= 0 else {
@@ -135,7 +135,7 @@ struct InProcessBackend: Backend, ~Copyable {
             return nil
         }
         accepted[fd] = id
-        return fd
+        return (fd, 0)
     }
 
     // MARK: Sockets

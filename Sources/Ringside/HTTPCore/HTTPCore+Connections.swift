@@ -143,11 +143,11 @@ extension HTTPCore: SlotOwner {
 
 /// The rest of what the loop asks of the HTTP core.
 extension HTTPCore {
-    /// Takes a slot for an accepted socket, or nil when the table is full.
-    mutating func open(fd: Int32) -> Int? {
+    /// Takes a slot for a socket `listener` accepted, or nil when the table is full.
+    mutating func open(fd: Int32, listener: Int) -> Int? {
         guard let slot = connections.take() else { return nil }
         connections[slot].pointee.open(fd: fd)
-        if let tlsContext {
+        if listener == tlsListener, let tlsContext {
             guard let session = TLSSession(tlsContext) else {
                 connections[slot].pointee.release()
                 connections.free(slot)

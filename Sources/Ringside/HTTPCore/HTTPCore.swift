@@ -48,6 +48,8 @@ struct HTTPCore: ~Copyable {
     var observer: RequestObserver
     /// HTTPS: the server's TLS settings, and this worker's TLS buffers (`HTTPCore+TLS.swift`).
     let tlsContext: TLSContext?
+    /// The index of the listener whose connections speak TLS (-1: none).
+    let tlsListener: Int
     var tlsBuffers = TLSBuffers()
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
@@ -57,6 +59,7 @@ struct HTTPCore: ~Copyable {
         observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService, tls: TLSContext? = nil
     ) {
         tlsContext = tls
+        tlsListener = tls == nil ? -1 : configuration.tls?.port == nil ? 0 : 1
         let limits = configuration.parserLimits
         self.timers = timers
         // A spill buffer holds the largest allowed head, one more receive, and

@@ -35,9 +35,10 @@ protocol Backend: ~Copyable {
     mutating func stopAccepting()
     /// Closes an accepted socket that will not be served (no room to park it).
     mutating func discard(_ fd: Int32)
-    /// Once no accept is armed: one connection the kernel already completed, taken from the listen
-    /// backlog without waiting (nil when it is empty), set up as an accepted one would be.
-    mutating func acceptQueued() -> Int32?
+    /// Once no accept is armed: one connection the kernel already completed, taken from a listen
+    /// backlog without waiting (nil when they are empty), set up as an accepted one would be,
+    /// with the index of its listener.
+    mutating func acceptQueued() -> (fd: Int32, listener: Int)?
 
     // MARK: Sockets the loop gave a slot
 
@@ -67,8 +68,9 @@ protocol Backend: ~Copyable {
 /// What a backend is given to set up.
 struct BackendSetup {
     let configuration: ServerConfiguration
-    /// The worker's `SO_REUSEPORT` listener (-1 in process).
-    let listener: Int32
+    /// The worker's `SO_REUSEPORT` listeners, by index: the cleartext port's,
+    /// then (with a TLS port of its own) the TLS port's. None in process.
+    let listeners: [Int32]
     /// Wakes the loop from other threads.
     let signal: WorkerSignal
     /// Slots of each kind the loop may hand to ``Backend/open(_:)``.
@@ -90,8 +92,8 @@ struct SocketHandle {
 /// occupant changed since the operation was queued never reach the loop;
 /// the others name their slot, whose kind says who handles them.
 enum IOEvent {
-    /// The listener produced a connected socket.
-    case accepted(fd: Int32)
+    /// Listener `listener` (an index into ``BackendSetup/listeners``) produced a connected socket.
+    case accepted(fd: Int32, listener: Int)
     /// Accepting failed (`EMFILE`, `ENFILE`, ...): the loop backs off.
     case acceptFailed(errno: Int32)
     /// Bytes arrived on `slot`.

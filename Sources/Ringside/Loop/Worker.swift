@@ -17,6 +17,10 @@ final class WorkerContext: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let listener: Int32
+    /// With a TLS port of its own: this worker's listener on it (-1: none).
+    let tlsListener: Int32
+    /// What the backend accepts on, by index: the cleartext listener, then the TLS one.
+    var listeners: [Int32] { listener < 0 ? [] : tlsListener < 0 ? [listener] : [listener, tlsListener] }
     /// How the server (and other threads) wake the worker.
     let signal: WorkerSignal
     /// The server's offload pool, shared by its workers.
@@ -37,9 +41,10 @@ final class WorkerContext: Sendable {
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
         pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1,
-        wire: InProcessWire? = nil, tls: TLSContext? = nil
+        wire: InProcessWire? = nil, tls: TLSContext? = nil, tlsListener: Int32 = -1
     ) {
         self.tls = tls
+        self.tlsListener = tlsListener
         self.index = index
         self.configuration = configuration
         self.router = router

@@ -17,12 +17,12 @@ extension WorkerLoop where B: ~Copyable {
         }
     }
 
-    mutating func accepted(_ fd: Int32) {
+    mutating func accepted(_ fd: Int32, listener: Int) {
         // Stopping too: the accept completed before the stop took effect, so a client holds a
         // connection it was promised; it is served, its answer saying connection: close.
         if !core.isFull {
-            adopt(fd)
-        } else if !accept.park(fd) {
+            adopt(fd, listener: listener)
+        } else if !accept.park(fd, listener: listener) {
             backend.discard(fd)
         }
     }
@@ -35,9 +35,9 @@ extension WorkerLoop where B: ~Copyable {
         }
     }
 
-    /// Gives an accepted socket a slot; the loop's flush starts reading it.
-    private mutating func adopt(_ fd: Int32) {
-        guard let slot = core.open(fd: fd) else {
+    /// Gives a socket `listener` accepted a slot; the loop's flush starts reading it.
+    private mutating func adopt(_ fd: Int32, listener: Int) {
+        guard let slot = core.open(fd: fd, listener: listener) else {
             backend.discard(fd)
             return
         }
@@ -56,13 +56,13 @@ extension WorkerLoop where B: ~Copyable {
     mutating func acceptBacklog() {
         guard stopping, !accept.backlogTaken, !backend.isAccepting else { return }
         accept.backlogTaken = true
-        while !core.isFull, let fd = backend.acceptQueued() { adopt(fd) }
+        while !core.isFull, let (fd, listener) = backend.acceptQueued() { adopt(fd, listener: listener) }
     }
 
     /// A slot came free: the oldest parked socket takes it.
     mutating func adoptParked() {
-        guard !stopping, let fd = accept.unpark() else { return }
-        adopt(fd)
+        guard !stopping, let (fd, listener) = accept.unpark() else { return }
+        adopt(fd, listener: listener)
     }
 }
 
@@ -79,7 +79,7 @@ struct AcceptState: ~Copyable {
     /// Sockets accepted after the connection limit was reached (before the
     /// stop took effect): they wait here, unread, as they would in the
     /// listen backlog, first come first served.
-    private let parked: UnsafeMutablePointer<Int32>
+    private let parked: UnsafeMutablePointer<(fd: Int32, listener: Int32)>
     private let parkCapacity: Int
     private var parkedCount = 0
 
@@ -92,21 +92,21 @@ struct AcceptState: ~Copyable {
 
     var hasParked: Bool { parkedCount > 0 }
 
-    /// Keeps `fd` for the next free slot; false when there is no room.
-    mutating func park(_ fd: Int32) -> Bool {
+    /// Keeps `fd`, accepted by `listener`, for the next free slot; false when there is no room.
+    mutating func park(_ fd: Int32, listener: Int) -> Bool {
         guard parkedCount < parkCapacity else { return false }
-        parked[parkedCount] = fd
+        parked[parkedCount] = (fd, Int32(listener))
         parkedCount += 1
         return true
     }
 
-    /// The oldest parked socket, if any.
-    mutating func unpark() -> Int32? {
+    /// The oldest parked socket and its listener, if any.
+    mutating func unpark() -> (fd: Int32, listener: Int)? {
         guard parkedCount > 0 else { return nil }
-        let fd = parked[0]
+        let (fd, listener) = parked[0]
         parkedCount -= 1
         parked.update(from: parked + 1, count: parkedCount)
-        return fd
+        return (fd, Int(listener))
     }
 
     /// A new second ends a failure burst and allows the limit to be logged again.
@@ -118,6 +118,6 @@ struct AcceptState: ~Copyable {
 
     /// After the loop: parked sockets are never served.
     mutating func closeParked() {
-        while let fd = unpark() { close(fd) }
+        while let (fd, _) = unpark() { close(fd) }
     }
 }

@@ -55,7 +55,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         runtime = WorkerRuntime(
             pool: context.pool, signal: context.signal, logger: context.logger, clients: clients, timers: timers)
         backend = try B(BackendSetup(
-            configuration: configuration, listener: context.listener, signal: context.signal,
+            configuration: configuration, listeners: context.listeners, signal: context.signal,
             slots: capacities, logger: context.logger, wire: context.wire))
         runtime.metrics = context.metrics?.writer()
         core = HTTPCore(
@@ -132,8 +132,8 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
             case .served: core.handle(event, id.index)
             case .outbound: clients.handle(event, id.index)
             }
-        case .accepted(let fd):
-            accepted(fd)
+        case .accepted(let fd, let listener):
+            accepted(fd, listener: listener)
         case .acceptFailed(let code):
             acceptFailed(code)
         case .woken:
@@ -165,7 +165,7 @@ struct WorkerLoop<B: Backend & ~Copyable>: ~Copyable {
         stopping = true
         drainDeadline = TimerService.adding(drainTimeout, to: timers.now)
         core.beginDrain()
-        while let fd = accept.unpark() { backend.discard(fd) }
+        while let (fd, _) = accept.unpark() { backend.discard(fd) }
         updateAccepting()  // epoll stops at once, so this turn's end takes the backlog
     }
 }

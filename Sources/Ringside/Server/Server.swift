@@ -69,6 +69,8 @@ public final class Server: Service, Sendable {
         var engine: ServerConfiguration.Engine?
         var workers: [Worker] = []
         var listeners: [Int32] = []
+        /// HTTPS's own port, once bound.
+        var tlsPort: Int?
         var pool: OffloadPool?
         var started = false
         /// Shutdown began; its waiters are resumed once the workers are gone.
@@ -101,6 +103,10 @@ public final class Server: Service, Sendable {
     /// (``ServerConfiguration/Metrics/adminPort``), known once ``start()`` returned.
     public var adminPort: Int? { state.withLock { $0.observability.adminPort } }
 
+    /// The port HTTPS is served on when it has one of its own
+    /// (``ServerConfiguration/TLS/port``), known once ``start()`` returned.
+    public var tlsPort: Int? { state.withLock { $0.tlsPort } }
+
     /// Whether the readiness check answers 200. False from the moment shutdown begins.
     public var isReady: Bool { readiness.isReady }
 
@@ -116,7 +122,18 @@ public final class Server: Service, Sendable {
         let bound = try Listener.bind(
             host: configuration.host, port: configuration.port,
             count: configuration.workers, backlog: configuration.backlog)
-        try launch(engine: engine, listeners: bound.fds, wire: nil)
+        var tls: (fds: [Int32], port: Int) = ([], 0)
+        if let port = configuration.tls?.port {
+            do {
+                tls = try Listener.bind(
+                    host: configuration.host, port: port, count: configuration.workers, backlog: configuration.backlog)
+            } catch {
+                bound.fds.forEach { _ = close($0) }
+                throw error
+            }
+        }
+        state.withLock { $0.tlsPort = configuration.tls?.port == nil ? nil : tls.port }
+        try launch(engine: engine, listeners: bound.fds, tlsListeners: tls.fds, wire: nil)
         return bound.port
     }
 
@@ -137,7 +154,8 @@ public final class Server: Service, Sendable {
     /// Starts the offload pool, observability and one worker per listener (or one on `wire`);
     /// returns once every worker runs. What started is kept for ``stop()`` even when it throws.
     private func launch(
-        engine: ServerConfiguration.Engine, listeners: [Int32], wire: InProcessWire?, signal: WorkerSignal? = nil
+        engine: ServerConfiguration.Engine, listeners: [Int32], tlsListeners: [Int32] = [], wire: InProcessWire?,
+        signal: WorkerSignal? = nil
     ) throws {
         precondition(configuration.workers > 0, "at least one worker")
         let router = HealthChecks.install(into: self.router, configuration)
@@ -149,7 +167,7 @@ public final class Server: Service, Sendable {
                 precondition(!$0.started, "server already started")
                 $0.started = true
                 $0.engine = engine
-                $0.listeners = listeners
+                $0.listeners = listeners + tlsListeners
                 $0.pool = pool
                 $0.workers = workers
                 $0.observability = observability
@@ -173,7 +191,8 @@ public final class Server: Service, Sendable {
                 index: index, configuration: workerConfiguration, router: observability.router,
                 listener: listener, signal: try signal ?? WorkerSignal(), pool: pool, readiness: readiness,
                 logger: logger, metrics: observability.metrics.isEmpty ? nil : observability.metrics[index],
-                accessLog: observability.accessLogFD, wire: wire, tls: tls)
+                accessLog: observability.accessLogFD, wire: wire, tls: tls,
+                tlsListener: index < tlsListeners.count ? tlsListeners[index] : -1)
             workers.append(try Worker.start(context))
         }
         // Workers set up their rings on their own threads (SINGLE_ISSUER): wait for them.

@@ -24,6 +24,10 @@ struct Token: RawRepresentable, Equatable {
     @inline(__always)
     init(operation: UInt8) { rawValue = UInt64(operation) << 56 }
 
+    /// A token for listener `index` of the worker's (its accept's operations).
+    @inline(__always)
+    init(operation: UInt8, listener index: Int) { rawValue = UInt64(operation) << 56 | UInt64(UInt32(index)) }
+
     @inline(__always)
     init(operation: UInt8, _ socket: SocketHandle) {
         rawValue = UInt64(operation) << 56 | UInt64(socket.id.kind.rawValue & 3) << 54

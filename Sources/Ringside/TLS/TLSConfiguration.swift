@@ -1,5 +1,6 @@
 extension ServerConfiguration {
-    /// HTTPS: the listener speaks TLS 1.2 and 1.3 only, with this certificate.
+    /// HTTPS: TLS 1.2 and 1.3 only, with this certificate, on a port of its
+    /// own beside the cleartext one, or on the server's one port.
     ///
     /// The handshake and the record layer run on the worker that owns the
     /// connection (OpenSSL 3 over the bytes the worker already receives and
@@ -10,11 +11,15 @@ extension ServerConfiguration {
         public var certificateChainFile: String
         /// A PEM file: the certificate's private key (ECDSA or RSA).
         public var privateKeyFile: String
+        /// HTTPS on a port of its own, beside cleartext HTTP on ``ServerConfiguration/port``
+        /// (0 picks a free one; ``Server/tlsPort`` tells which). Nil: the server's one port speaks TLS.
+        public var port: Int?
 
         /// HTTPS with the certificate chain and key in these PEM files, read when the server starts.
-        public init(certificateChainFile: String, privateKeyFile: String) {
+        public init(certificateChainFile: String, privateKeyFile: String, port: Int? = nil) {
             self.certificateChainFile = certificateChainFile
             self.privateKeyFile = privateKeyFile
+            self.port = port
         }
     }
 }
