@@ -79,8 +79,8 @@ struct IOUringBackend: Backend, ~Copyable {
             size: UInt32(configuration.receiveBufferSize))
         self.ring = ring
         slots = SlotArray(capacities: setup.slots, initialValue: Slot())
+        precondition(setup.listeners.count <= 8, "at most 8 listeners per worker")  // one bit each
         listeners = setup.listeners
-        precondition(listeners.count <= 8, "at most 8 listeners per worker")
         signal = setup.signal
         signalValue = .allocate(capacity: 1)
         logger = setup.logger
