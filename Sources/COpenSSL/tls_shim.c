@@ -94,5 +94,3 @@ static int rs_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *ou
 void rs_tls_ctx_set_alpn(SSL_CTX *ctx, const rs_tls_alpn *alpn) {
     SSL_CTX_set_alpn_select_cb(ctx, rs_alpn_select, (void *)alpn);
 }
-
-int rs_tls_version(const SSL *ssl) { return SSL_version(ssl); }

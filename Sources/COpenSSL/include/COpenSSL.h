@@ -50,7 +50,4 @@ typedef struct rs_tls_alpn {
 // protocols belong to the caller and must outlive the context.
 void rs_tls_ctx_set_alpn(SSL_CTX *ctx, const rs_tls_alpn *alpn);
 
-// The negotiated TLS version as a number (0x0303: TLS 1.2, 0x0304: TLS 1.3).
-int rs_tls_version(const SSL *ssl);
-
 #endif

@@ -11,7 +11,6 @@ struct TLSBuffers: ~Copyable {
 
     let plaintext: UnsafeMutableRawBufferPointer
     private var free: [UnsafeMutableRawBufferPointer] = []
-    private var lent = 0
 
     init() {
         plaintext = .allocate(byteCount: TLSBuffers.plaintextSize, alignment: 64)
@@ -25,14 +24,12 @@ struct TLSBuffers: ~Copyable {
 
     /// An output buffer: a free one, or a new one.
     mutating func take() -> UnsafeMutableRawBufferPointer {
-        lent += 1
-        return free.popLast() ?? .allocate(byteCount: TLSBuffers.outputSize, alignment: 64)
+        free.popLast() ?? .allocate(byteCount: TLSBuffers.outputSize, alignment: 64)
     }
 
-    /// Back from a connection that sent all it held; kept for the next one
-    /// up to the most lent at once so far.
+    /// Back from a connection that sent all it held (or closed); kept for the
+    /// next one, so the pool holds the most ever lent at once.
     mutating func giveBack(_ buffer: UnsafeMutableRawBufferPointer) {
-        lent -= 1
         free.append(buffer)
     }
 }

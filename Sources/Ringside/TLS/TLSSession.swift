@@ -72,12 +72,7 @@ final class TLSSession {
 
     /// Gives the output buffer back once everything in it was sent.
     func takeBackBuffer() -> UnsafeMutableRawBufferPointer? {
-        guard let buffer = outputBuffer, !hasOutput else { return nil }
-        io.pointee.out = nil
-        io.pointee.out_cap = 0
-        io.pointee.out_len = 0
-        sentCount = 0
-        return buffer
+        hasOutput ? nil : detachBuffer()
     }
 
     /// Ciphertext is waiting to be sent.
@@ -156,7 +151,4 @@ final class TLSSession {
             return .failed
         }
     }
-
-    /// The negotiated protocol version (0x0303: TLS 1.2, 0x0304: TLS 1.3).
-    var version: Int32 { rs_tls_version(ssl) }
 }

@@ -46,8 +46,6 @@ final class TimerService {
     @inline(__always)
     func clearDeadline(_ id: SlotID) { wheel.unschedule(id) }
 
-    func hasDeadline(_ id: SlotID) -> Bool { wheel.isScheduled(id) }
-
     /// The next slot whose deadline passed (unscheduled), nil when none.
     @inline(__always)
     func popExpiredSlot() -> SlotID? { wheel.popExpired(now: now) }
