@@ -136,12 +136,14 @@ final class ClientConnections {
 
     /// Opens a socket for `exchange`; the flush connects it.
     private func open(_ exchange: ClientExchange, pool: Int) {
+        // The slot first: a full table refuses the call without a socket made and closed.
+        guard let slot = table.take() else { return exchange.finish(.failure(.poolExhausted)) }
         let family = Int32(pools[pool].address.pointee.ss_family)
         let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return exchange.finish(.failure(.connectFailed(errno: errno))) }
-        guard let slot = table.take() else {
-            Glibc.close(fd)
-            return exchange.finish(.failure(.poolExhausted))
+        guard fd >= 0 else {
+            let code = errno
+            table.free(slot)
+            return exchange.finish(.failure(.connectFailed(errno: code)))
         }
         var one: Int32 = 1
         // A request is one write; Nagle would hold a second one back for an ACK.
