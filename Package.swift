@@ -92,6 +92,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/ringside",
             swiftSettings: swiftSettings
@@ -126,7 +127,7 @@ let package = Package(
         // Runs a worker in-process and counts its allocations over 10,000 requests.
         .executableTarget(
             name: "AllocationProbe",
-            dependencies: ["Ringside", "CAllocationCounter"],
+            dependencies: ["Ringside", "CAllocationCounter", "COpenSSL"],
             path: "Tests/AllocationProbe",
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import HTTP1
 import Logging
 import Ringside
 import ServiceLifecycle
+import UnixSignals
 import Workloads
 #if canImport(Glibc)
 import Glibc
@@ -64,8 +65,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Before anything listens: a stop signal in the first second is a graceful shutdown too.
-        EarlySignals.remember([SIGTERM, SIGINT])
+        // Before anything listens: a stop signal in the first second is a graceful shutdown too
+        // (and a SIGHUP a reload, not the end of the process).
+        EarlySignals.remember([SIGTERM, SIGINT, SIGHUP])
         let level = observability.logLevel
         switch observability.logFormat {
         case .text:
@@ -115,12 +117,24 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")  // one line, no usage text: this is not a command-line mistake
         }
+        // SIGHUP reads the TLS certificates again; a reload that fails keeps the old ones and says why.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloads = Task {
+            for await _ in hangups {
+                do {
+                    if try !server.reloadTLS() { logger.notice("SIGHUP: no TLS certificates to reload") }
+                } catch {
+                    logger.error("TLS reload failed; serving the previous certificates", metadata: ["reason": "\(error)"])
+                }
+            }
+        }
+        defer { reloads.cancel() }
         // SIGTERM and SIGINT start a graceful shutdown (see `Server`).
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         async let running: Void = group.run()
         // The group's handlers replace the early ones; a signal that came before is raised again.
         // The Listening line follows, so whoever waits for it signals the group itself.
-        for signal in EarlySignals.handOver([SIGTERM, SIGINT]) {
+        for signal in EarlySignals.handOver([SIGTERM, SIGINT, SIGHUP]) where signal != SIGHUP {
             logger.info("stop signal received while starting; shutting down", metadata: ["signal": "\(signal)"])
         }
         // Logged once serving, so a failed start stays one line.

@@ -1,13 +1,17 @@
+import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A blocking loopback client that checks each response's status and length.
+/// A blocking loopback client that checks each response's status and length,
+/// in cleartext or over TLS (OpenSSL on the socket: the probe counts none of
+/// the client's allocations).
 struct ProbeClient {
     let fd: Int32
     private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    private var ssl: OpaquePointer?
 
-    init(port: Int) {
+    init(port: Int, tls: Bool = false) {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -21,6 +25,25 @@ struct ProbeClient {
         guard connected == 0 else { fail("connect: errno \(errno)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if tls {
+            // The probe's own certificate is not verified: what is measured is the server's record path.
+            guard let context = SSL_CTX_new(TLS_client_method()), let ssl = SSL_new(context) else { fail("SSL_new") }
+            SSL_set_fd(ssl, fd)
+            guard SSL_connect(ssl) == 1 else { fail("TLS handshake failed") }
+            self.ssl = ssl
+        }
+    }
+
+    private func receive(_ into: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        guard let ssl else { return recv(fd, into, count, 0) }
+        var read = 0
+        return SSL_read_ex(ssl, into, count, &read) == 1 ? read : -1
+    }
+
+    private func transmit(_ from: UnsafeRawPointer, _ count: Int) -> Int {
+        guard let ssl else { return send(fd, from, count, Int32(MSG_NOSIGNAL)) }
+        var written = 0
+        return SSL_write_ex(ssl, from, count, &written) == 1 ? written : -1
     }
 
     /// Sends `request` `times` times, `pipelined` per write, and reads every response.
@@ -49,7 +72,7 @@ struct ProbeClient {
         writeAll([UInt8](request.utf8), 0..<request.utf8.count)
         var have = 0
         while true {
-            let count = recv(fd, buffer + have, 65536, 0)
+            let count = receive(buffer + have, 65536)
             guard count > 0 else { fail(count == 0 ? "connection closed while measuring" : "recv while measuring: errno \(errno)") }
             have += count
             let bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: have))
@@ -69,7 +92,7 @@ struct ProbeClient {
         bytes.withUnsafeBytes { raw in
             var offset = range.lowerBound
             while offset < range.upperBound {
-                let count = send(fd, raw.baseAddress! + offset, range.upperBound - offset, Int32(MSG_NOSIGNAL))
+                let count = transmit(raw.baseAddress! + offset, range.upperBound - offset)
                 guard count > 0 else { fail("send: errno \(errno)") }
                 offset += count
             }
@@ -79,7 +102,7 @@ struct ProbeClient {
     private func readExactly(_ total: Int) {
         var have = 0
         while have < total {
-            let count = recv(fd, buffer, min(1 << 20, total - have), 0)
+            let count = receive(buffer, min(1 << 20, total - have))
             guard count > 0 else { fail("connection closed after \(have) of \(total) bytes") }
             have += count
         }

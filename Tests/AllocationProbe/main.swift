@@ -63,6 +63,27 @@ let observed = Server(
     router: router)
 let observedPort = try observed.start()
 
+// The same routes over TLS (a self-signed certificate made here), with OpenSSL's
+// idle-buffer release on (the default) and off.
+@MainActor
+func tlsServer(releasesIdleBuffers: Bool) throws -> Server {
+    let directory = "/tmp/ringside-probe-\(getpid())"
+    let made = system(
+        "mkdir -p \(directory) && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+            + "-subj /CN=probe -keyout \(directory)/key.pem -out \(directory)/cert.pem 2>/dev/null")
+    guard made == 0 else { fail("openssl req: \(made)") }
+    var tls = ServerConfiguration.TLS(certificateChainFile: "\(directory)/cert.pem", privateKeyFile: "\(directory)/key.pem")
+    tls.releasesIdleBuffers = releasesIdleBuffers
+    tls.watchInterval = nil
+    var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, workers: 1, timeouts: timeouts)
+    configuration.tls = tls
+    return Server(configuration: configuration, router: router)
+}
+let tlsReleasing = try tlsServer(releasesIdleBuffers: true)
+let tlsKeeping = try tlsServer(releasesIdleBuffers: false)
+let tlsReleasingClient = ProbeClient(port: try tlsReleasing.start(), tls: true)
+let tlsKeepingClient = ProbeClient(port: try tlsKeeping.start(), tls: true)
+
 let client = ProbeClient(port: port)
 let observedClient = ProbeClient(port: observedPort)
 let get = "GET /v1/avatar HTTP/1.1\r\nHost: probe\r\n\r\n"
@@ -93,6 +114,11 @@ client.run(user, times: 1000, pipelined: 1)
 for request in [get, missing, head, handler] {
     observedClient.run(request, times: 1000, pipelined: 1)
     observedClient.run(request, times: 1000, pipelined: 16)
+}
+for tlsClient in [tlsReleasingClient, tlsKeepingClient] {
+    tlsClient.run(get, times: 1000, pipelined: 1)
+    tlsClient.run(get, times: 1000, pipelined: 16)
+    tlsClient.run(handler, times: 1000, pipelined: 1)
 }
 
 @MainActor
@@ -127,5 +153,14 @@ measure("ids-notfound", missing, times: 2_000, pipelined: 1, on: observedClient)
 measure("ids-head", head, times: 2_000, pipelined: 1, on: observedClient)
 measure("ids-handler", handler, times: 10_000, pipelined: 1, on: observedClient)
 measure("ids-handlerpipelined", handler, times: 10_000, pipelined: 16, on: observedClient)
+// Over TLS after the handshake: OpenSSL's record layer with its buffers released while idle, and kept.
+measure("tls-keepalive", get, times: 10_000, pipelined: 1, on: tlsReleasingClient)
+measure("tls-pipelined16", get, times: 10_000, pipelined: 16, on: tlsReleasingClient)
+measure("tls-handler", handler, times: 10_000, pipelined: 1, on: tlsReleasingClient)
+measure("tlskept-keepalive", get, times: 10_000, pipelined: 1, on: tlsKeepingClient)
+measure("tlskept-pipelined16", get, times: 10_000, pipelined: 16, on: tlsKeepingClient)
+measure("tlskept-handler", handler, times: 10_000, pipelined: 1, on: tlsKeepingClient)
 server.shutDown()
 observed.shutDown()
+tlsReleasing.shutDown()
+tlsKeeping.shutDown()

@@ -34,7 +34,7 @@ struct TLSTests {
         let certificates = try TLSCertificates.shared()
         try await withServer(engine: engine, extraArguments: Self.arguments(certificates)) { server in
             for version in ["-tls1_3", "-tls1_2"] {
-                let result = try sClient(server.port, certificates, [version, "-alpn", "http/1.1"],
+                let result = try Self.sClient(server.port, certificates, [version, "-alpn", "http/1.1"],
                                          send: "GET /v1/avatar HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(version): \(result.stdout.prefix(400)) \(result.stderr)")
                 #expect(result.stdout.contains("ALPN protocol: http/1.1"), "\(version)")
@@ -44,7 +44,7 @@ struct TLSTests {
             }
             for version in ["-tls1_1", "-tls1"] {
                 // The server's own refusal (alert 70), not a client that would not try.
-                let result = try sClient(server.port, certificates, [version], send: "")
+                let result = try Self.sClient(server.port, certificates, [version], send: "")
                 #expect(result.stderr.contains("alert protocol version"),
                         "\(version): \(result.stdout.prefix(600)) \(result.stderr.suffix(400))")
                 #expect(!result.stdout.contains("HTTP/1.1"), "\(version) must not be negotiated")
@@ -113,7 +113,7 @@ struct TLSTests {
             #expect(renegotiate.stdout.contains("RENEGOTIATING"), "\(renegotiate.stdout.suffix(800))")
             #expect(renegotiate.stdout.contains("no renegotiation"), "\(renegotiate.stdout.suffix(800))")
             // A client that speaks only a protocol the server does not gets no_application_protocol (120).
-            let alpn = try sClient(server.port, certificates, ["-alpn", "h2"], send: "")
+            let alpn = try Self.sClient(server.port, certificates, ["-alpn", "h2"], send: "")
             #expect(alpn.stdout.contains("alert number 120") || alpn.stderr.contains("alert number 120"),
                     "\(alpn.stdout.suffix(600)) \(alpn.stderr.suffix(300))")
         }
@@ -160,60 +160,24 @@ struct TLSTests {
     }
 
     /// After whatever a test did to it, the server still completes a handshake and answers.
-    private func expectStillServes(_ port: UInt16, _ certificates: TLSCertificates) throws {
-        let result = try sClient(port, certificates, [], send: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    func expectStillServes(_ port: UInt16, _ certificates: TLSCertificates) throws {
+        let result = try Self.sClient(port, certificates, [], send: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(result.stdout.suffix(400))")
     }
 
-    private func sClient(_ port: UInt16, _ certificates: TLSCertificates, _ options: [String], send: String) throws
-        -> CommandResult {
+    /// `openssl s_client` sending `send`; `serverName` nil sends no SNI.
+    static func sClient(
+        _ port: UInt16, _ certificates: TLSCertificates, _ options: [String], send: String,
+        serverName: String? = "localhost"
+    ) throws -> CommandResult {
         // `-ign_eof`: s_client sends the request, then waits for the server to close.
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("tls-in-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: input, contents: Data(send.utf8))
         defer { try? FileManager.default.removeItem(atPath: input) }
         return try runCommand("/bin/sh", [
-            "-c", "timeout 10 openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile '\(certificates.ca)' "
+            "-c", "timeout 10 openssl s_client -connect 127.0.0.1:\(port) "
+                + (serverName.map { "-servername \($0) " } ?? "-noservername ") + "-CAfile '\(certificates.ca)' "
                 + "-ign_eof " + options.joined(separator: " ") + " < '\(input)'",
         ])
     }
-}
-
-/// A CA, a server certificate it signed (ECDSA P-256, for `localhost` and
-/// 127.0.0.1) with its key, and an unrelated key, made once per test run
-/// with the `openssl` command.
-struct TLSCertificates: Sendable {
-    let ca: String
-    let chain: String
-    let key: String
-    let otherKey: String
-
-    private static let made = Result { try TLSCertificates.make() }
-
-    static func shared() throws -> TLSCertificates { try made.get() }
-
-    private static func make() throws -> TLSCertificates {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ringside-tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let steps = [
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=RingsideTestCA",
-            "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=localhost",
-            "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > server.ext",
-            "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext",
-            "cat server.pem ca.pem > chain.pem",
-            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key",
-        ]
-        for step in steps {
-            let result = try runCommand("/bin/sh", ["-c", "cd '\(directory)' && \(step)"])
-            guard result.status == 0 else { throw TLSCertificatesError(step: step, output: result.stderr) }
-        }
-        return TLSCertificates(
-            ca: directory + "/ca.pem", chain: directory + "/chain.pem", key: directory + "/server.key",
-            otherKey: directory + "/other.key")
-    }
-}
-
-struct TLSCertificatesError: Error, CustomStringConvertible {
-    let step: String
-    let output: String
-    var description: String { "making test certificates failed at `\(step)`: \(output)" }
 }

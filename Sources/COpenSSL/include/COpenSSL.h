@@ -34,20 +34,29 @@ typedef struct rs_tls_io {
 BIO *rs_tls_bio_new(rs_tls_io *io);
 
 // TLS 1.2 and 1.3 only; no renegotiation, no compression, the server's
-// cipher order; X25519 then P-256; partial writes and moving write buffers.
+// cipher order; X25519 then P-256; partial writes and moving write buffers
+// (and OpenSSL's own record buffers freed while idle with `release_buffers`);
+// no session cache (tickets only), one ticket per handshake.
 // Returns 1 on success.
-int rs_tls_ctx_configure(SSL_CTX *ctx, const char *ciphers12, const char *ciphersuites13);
+int rs_tls_ctx_configure(SSL_CTX *ctx, const char *ciphers12, const char *ciphersuites13, int release_buffers);
 
-// What the server speaks, for ALPN: `protocols` in ALPN's wire format
-// (length-prefixed names, the server's order of preference).
-typedef struct rs_tls_alpn {
-    const unsigned char *protocols;
-    unsigned int length;
-} rs_tls_alpn;
+// SNI: `other` (one more reference taken) serves the clients whose server
+// name its certificate covers; the primary's certificate serves the rest.
+// Returns 1 on success.
+int rs_tls_ctx_add_sni(SSL_CTX *primary, SSL_CTX *other);
 
-// Offers `alpn`'s protocols to clients; a client that offers none of them
-// is refused with the no_application_protocol alert. `alpn` and its
-// protocols belong to the caller and must outlive the context.
-void rs_tls_ctx_set_alpn(SSL_CTX *ctx, const rs_tls_alpn *alpn);
+// Session tickets sealed with the process's rotating keys (see tls_shim.c);
+// a ticket resumes for at most `lifetime` seconds.
+void rs_tls_ctx_use_tickets(SSL_CTX *ctx, long lifetime);
+
+// How long each ticket key seals new tickets (it opens them for as long
+// again); process-wide.
+void rs_tls_tickets_set_lifetime(long seconds);
+
+// ALPN: what the server speaks, in ALPN's wire format (length-prefixed
+// names, the server's order of preference), copied into the context; a
+// client that offers none of them is refused with the
+// no_application_protocol alert. Returns 1 on success.
+int rs_tls_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *protocols, unsigned int length);
 
 #endif

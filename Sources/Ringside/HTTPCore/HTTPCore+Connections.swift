@@ -128,7 +128,10 @@ extension HTTPCore: SlotOwner {
             handler.offloaded?.abandon()
             handler.reset()  // the object serves the slot's next connection
         }
-        if let tls = connection.pointee.tls, let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
+        if let tls = connection.pointee.tls {
+            tlsReleased(tls)
+            if let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
+        }
         spill.release(slot, highWater: connection.pointee.spillHighWater)
         connection.pointee.release()
         connections.free(slot)
@@ -147,8 +150,8 @@ extension HTTPCore {
     mutating func open(fd: Int32, listener: Int) -> Int? {
         guard let slot = connections.take() else { return nil }
         connections[slot].pointee.open(fd: fd)
-        if listener == tlsListener, let tlsContext {
-            guard let session = TLSSession(tlsContext) else {
+        if listener == tlsListener, let context = tlsContexts?.current() {
+            guard let session = TLSSession(context) else {
                 connections[slot].pointee.release()
                 connections.free(slot)
                 return nil

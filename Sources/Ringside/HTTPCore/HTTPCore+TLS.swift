@@ -27,10 +27,11 @@ extension HTTPCore {
         if !tls.handshakeDone {
             switch tls.handshake() {
             case .plaintext:
-                break
+                handshakeCompleted(tls)
             case .needMore:
                 return
             case .closed, .failed:
+                tls.handshakeEnd = .failed
                 return tlsFailed(slot)
             }
         }
@@ -66,9 +67,31 @@ extension HTTPCore {
             }
             if taken > 0 { answersSent(slot, taken) }
         }
+        if !tls.hasOutput && connections[slot].pointee.phase == .finishing && connections.queues.count(slot) == 0
+            && !connections[slot].isWaiting && !tls.closeNotified && tls.handshakeDone {
+            // Every answer is out and the connection ends: say so.
+            lendOutput(to: tls)
+            tls.notifyClose()
+        }
         if let message = tls.output() { return message }
         if let buffer = tls.takeBackBuffer() { tlsBuffers.giveBack(buffer) }
         return nil
+    }
+
+    private func handshakeCompleted(_ tls: TLSSession) {
+        guard let metrics = observer.metrics else { return }
+        metrics.add(tls.isTLS13 ? .tlsHandshakes13 : .tlsHandshakes12)
+        if tls.resumed { metrics.add(.tlsResumed) }
+    }
+
+    /// A TLS connection closes: a handshake it never finished is counted by why.
+    func tlsReleased(_ tls: TLSSession) {
+        guard !tls.handshakeDone, let metrics = observer.metrics else { return }
+        switch tls.handshakeEnd {
+        case .failed: metrics.add(.tlsHandshakesFailed)
+        case .timedOut: metrics.add(.tlsHandshakesTimedOut)
+        case nil: metrics.add(.tlsHandshakesAbandoned)
+        }
     }
 
     private mutating func lendOutput(to tls: TLSSession) {

@@ -26,7 +26,11 @@ extension HTTPCore {
         switch connection.pointee.timer {
         case .header where connection.pointee.tls?.handshakeDone == false:
             // A TLS handshake that did not finish in time: no HTTP answer can reach the client.
+            connection.pointee.tls?.handshakeEnd = .timedOut
             connection.pointee.abort()
+        case .idle where connection.pointee.tls != nil:
+            // Over TLS the close is announced (close_notify, `HTTPCore+TLS.swift`), under the send timeout.
+            connection.pointee.finishAfterFlush()
         case .header, .body:
             // Nothing was answered for this request yet: say why the connection ends.
             connection.pointee.spillCount = 0

@@ -46,8 +46,8 @@ struct HTTPCore: ~Copyable {
     var draining = false
     /// Metrics, access log, request ids (told of answers in `HTTPCore+Answers.swift`).
     var observer: RequestObserver
-    /// HTTPS: the server's TLS settings, and this worker's TLS buffers (`HTTPCore+TLS.swift`).
-    let tlsContext: TLSContext?
+    /// HTTPS: the server's TLS context as this worker last read it, and its TLS buffers (`HTTPCore+TLS.swift`).
+    var tlsContexts: TLSContextStore.Reader?
     /// The index of the listener whose connections speak TLS (-1: none).
     let tlsListener: Int
     var tlsBuffers = TLSBuffers()
@@ -56,9 +56,9 @@ struct HTTPCore: ~Copyable {
 
     init(
         configuration: ServerConfiguration, router: Router, runtime: WorkerRuntime, readiness: Readiness,
-        observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService, tls: TLSContext? = nil
+        observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService, tls: TLSContextStore? = nil
     ) {
-        tlsContext = tls
+        tlsContexts = tls.map { TLSContextStore.Reader($0) }
         tlsListener = tls == nil ? -1 : configuration.tls?.port == nil ? 0 : 1
         let limits = configuration.parserLimits
         self.timers = timers

@@ -34,14 +34,14 @@ final class WorkerContext: Sendable {
     /// In process (`RingsideTesting`): the pipes the worker serves instead of `listener`.
     let wire: InProcessWire?
     /// HTTPS: the server's TLS settings, shared by its workers (nil: cleartext).
-    let tls: TLSContext?
+    let tls: TLSContextStore?
     private let status = Atomic<Int>(Status.starting.rawValue)
     private let failure = Mutex<String?>(nil)
 
     init(
         index: Int, configuration: ServerConfiguration, router: Router, listener: Int32, signal: WorkerSignal,
         pool: OffloadPool?, readiness: Readiness, logger: Logger, metrics: WorkerMetrics? = nil, accessLog: Int32 = -1,
-        wire: InProcessWire? = nil, tls: TLSContext? = nil, tlsListener: Int32 = -1
+        wire: InProcessWire? = nil, tls: TLSContextStore? = nil, tlsListener: Int32 = -1
     ) {
         self.tls = tls
         self.tlsListener = tlsListener

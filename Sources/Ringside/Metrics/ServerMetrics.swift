@@ -82,6 +82,16 @@ final class ServerMetrics: Sendable {
         text.sample("ringside_http_client_pool_connections", [("state", "active")], open - idle)
         text.sample("ringside_http_client_pool_connections", [("state", "idle")], idle)
 
+        text.family("ringside_tls_handshakes_total", .counter,
+                    "TLS handshakes by outcome (completed, failed, timed_out, abandoned) and, completed, by version.")
+        text.sample("ringside_tls_handshakes_total", [("outcome", "completed"), ("tls_protocol_version", "1.2")], total(.tlsHandshakes12))
+        text.sample("ringside_tls_handshakes_total", [("outcome", "completed"), ("tls_protocol_version", "1.3")], total(.tlsHandshakes13))
+        text.sample("ringside_tls_handshakes_total", [("outcome", "failed")], total(.tlsHandshakesFailed))
+        text.sample("ringside_tls_handshakes_total", [("outcome", "timed_out")], total(.tlsHandshakesTimedOut))
+        text.sample("ringside_tls_handshakes_total", [("outcome", "abandoned")], total(.tlsHandshakesAbandoned))
+        text.family("ringside_tls_resumed_handshakes_total", .counter, "Completed TLS handshakes that resumed a session from a ticket.")
+        text.sample("ringside_tls_resumed_handshakes_total", [], total(.tlsResumed))
+
         text.family("ringside_metrics_series_overflow_total", .counter,
                     "Answers not in the duration histogram: a worker's series table was full.")
         text.sample("ringside_metrics_series_overflow_total", [], total(.seriesOverflow))

@@ -35,6 +35,11 @@ final class WorkerMetrics: @unchecked Sendable {
         case clientPoolConnections, clientPoolIdle
         /// Answers that found the series table full (not in the histogram).
         case seriesOverflow
+        /// TLS handshakes completed by version, of them the resumed ones, and
+        /// those that ended unfinished: an error or alert, the header timeout,
+        /// the peer gone.
+        case tlsHandshakes12, tlsHandshakes13, tlsResumed
+        case tlsHandshakesFailed, tlsHandshakesTimedOut, tlsHandshakesAbandoned
         // One counter per `ClientOutcome`, from here on.
         case clientOutcomes
     }

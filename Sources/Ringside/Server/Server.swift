@@ -71,6 +71,8 @@ public final class Server: Service, Sendable {
         var listeners: [Int32] = []
         /// HTTPS's own port, once bound.
         var tlsPort: Int?
+        /// HTTPS's certificates, reloaded while the server runs.
+        var tls: TLSContextStore?
         var pool: OffloadPool?
         var started = false
         /// Shutdown began; its waiters are resumed once the workers are gone.
@@ -106,6 +108,18 @@ public final class Server: Service, Sendable {
     /// The port HTTPS is served on when it has one of its own
     /// (``ServerConfiguration/TLS/port``), known once ``start()`` returned.
     public var tlsPort: Int? { state.withLock { $0.tlsPort } }
+
+    /// Reads the TLS certificate and key files again (as `ringside` does on
+    /// SIGHUP; changed files are also noticed on their own, see
+    /// ``ServerConfiguration/TLS/watchInterval``). New connections get the
+    /// new certificates; open ones go on with theirs. Throws, keeping the
+    /// current certificates, if the files cannot serve; false without TLS.
+    @discardableResult
+    public func reloadTLS() throws(TLSSetupError) -> Bool {
+        guard let tls = state.withLock({ $0.tls }) else { return false }
+        try tls.reload()
+        return true
+    }
 
     /// Whether the readiness check answers 200. False from the moment shutdown begins.
     public var isReady: Bool { readiness.isReady }
@@ -162,6 +176,7 @@ public final class Server: Service, Sendable {
         var pool: OffloadPool?
         var workers: [Worker] = []
         var observability = Observability(router: router)
+        var tls: TLSContextStore?
         defer {
             state.withLock {
                 precondition(!$0.started, "server already started")
@@ -171,6 +186,7 @@ public final class Server: Service, Sendable {
                 $0.pool = pool
                 $0.workers = workers
                 $0.observability = observability
+                $0.tls = tls
             }
         }
         if configuration.offloadThreads > 0 {
@@ -183,8 +199,10 @@ public final class Server: Service, Sendable {
         workerConfiguration.engine = engine
         try startObservability(&observability, engine: engine, pool: pool)
         // Certificates are read and checked before any worker serves: a bad one stops the start.
-        var tls: TLSContext?
-        if let settings = configuration.tls { tls = try TLSContext(settings) }
+        if let settings = configuration.tls {
+            tls = try TLSContextStore(settings, logger: logger)
+            tls?.startWatching()
+        }
         let sockets = wire == nil ? listeners : [-1]
         for (index, listener) in sockets.enumerated() {
             let context = WorkerContext(
@@ -244,15 +262,17 @@ public final class Server: Service, Sendable {
     /// pool's queued jobs and closes the listeners.
     func stop() {
         readiness.set(false)
-        let (workers, pool, listeners, observability) = state.withLock { state in
+        let (workers, pool, listeners, observability, tls) = state.withLock { state in
             defer {
                 state.workers = []
                 state.pool = nil
                 state.listeners = []
                 state.observability = Observability()
+                state.tls = nil
             }
-            return (state.workers, state.pool, state.listeners, state.observability)
+            return (state.workers, state.pool, state.listeners, state.observability, state.tls)
         }
+        tls?.stop()
         for worker in workers { worker.signal() }  // all drain at once
         for worker in workers { worker.join() }
         observability.stop()

@@ -14,7 +14,7 @@ struct TLSBuffers: ~Copyable {
 
     init() {
         plaintext = .allocate(byteCount: TLSBuffers.plaintextSize, alignment: 64)
-        free.reserveCapacity(64)
+        free.reserveCapacity(TLSBuffers.maxPooled)
     }
 
     deinit {
@@ -27,9 +27,17 @@ struct TLSBuffers: ~Copyable {
         free.popLast() ?? .allocate(byteCount: TLSBuffers.outputSize, alignment: 64)
     }
 
-    /// Back from a connection that sent all it held (or closed); kept for the
-    /// next one, so the pool holds the most ever lent at once.
+    /// Back from a connection that sent all it held (or closed): kept for the
+    /// next one, up to ``maxPooled``; a burst of handshakes lends many at once,
+    /// and keeping them all would hold its high-water mark for good.
     mutating func giveBack(_ buffer: UnsafeMutableRawBufferPointer) {
-        free.append(buffer)
+        if free.count < TLSBuffers.maxPooled {
+            free.append(buffer)
+        } else {
+            buffer.deallocate()
+        }
     }
+
+    /// Free output buffers kept (about 1 MiB).
+    static let maxPooled = 32
 }

@@ -3,22 +3,21 @@ import COpenSSL
 import Glibc
 #endif
 
-/// A server's TLS settings in OpenSSL's terms (one `SSL_CTX`), made once at
-/// start-up and shared by the workers: `SSL_new` on a context is safe from
-/// any thread, and nothing changes it after start-up.
+/// A server's TLS settings in OpenSSL's terms: one `SSL_CTX` per
+/// certificate, the first the primary (connections start on it; SNI moves
+/// a handshake to another, `tls_shim.c`). Made from the files once at
+/// start-up and again at each reload, and shared by the workers: `SSL_new`
+/// on a context is safe from any thread, and nothing changes one once made.
 ///
 /// Threats it answers: protocol downgrade (TLS 1.2 and 1.3 only, AEAD
 /// ciphers with forward secrecy only: no CBC, no RSA key exchange), client
 /// renegotiation (refused: a cheap way to make the server do handshakes),
 /// compression (off: CRIME), a certificate that does not match its key or
-/// has expired (the server does not start).
+/// has expired (the server does not start; a reload keeps the old one).
 final class TLSContext: @unchecked Sendable {
-    // @unchecked: the SSL_CTX is configured in init and only read afterwards (SSL_new).
+    // @unchecked: the SSL_CTXs are configured in init and only read afterwards (SSL_new).
+    /// The primary context; it holds the others (freed with it, once no handshake uses them).
     let context: OpaquePointer
-    /// ALPN's wire format: what the server speaks, in its order of preference.
-    private let protocols: UnsafeMutableBufferPointer<UInt8>
-    /// The ALPN callback's argument, over `protocols`.
-    private let alpn: UnsafeMutablePointer<rs_tls_alpn>
 
     /// TLS 1.2's ciphers: ECDHE with AES-GCM or ChaCha20-Poly1305 only.
     static let ciphers12 = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -26,56 +25,76 @@ final class TLSContext: @unchecked Sendable {
     static let ciphersuites13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
     init(_ configuration: ServerConfiguration.TLS, alpn names: [String] = ["http/1.1"]) throws(TLSSetupError) {
-        guard let context = SSL_CTX_new(TLS_server_method()) else { throw .openSSL("SSL_CTX_new", TLSContext.lastError()) }
-        self.context = context
         var wire: [UInt8] = []
         for name in names {
             wire.append(UInt8(name.utf8.count))
             wire.append(contentsOf: name.utf8)
         }
-        protocols = .allocate(capacity: wire.count)
-        _ = protocols.initialize(from: wire)
-        alpn = .allocate(capacity: 1)
-        alpn.initialize(to: rs_tls_alpn(protocols: protocols.baseAddress, length: UInt32(protocols.count)))
-        guard rs_tls_ctx_configure(context, TLSContext.ciphers12, TLSContext.ciphersuites13) == 1 else {
-            throw .openSSL("configuring TLS", TLSContext.lastError())
+        let lifetime = Int(configuration.ticketKeyLifetime.clampedNanoseconds / 1_000_000_000)
+        rs_tls_tickets_set_lifetime(max(lifetime, 1))
+        var contexts: [OpaquePointer] = []
+        defer { contexts.dropFirst().forEach { SSL_CTX_free($0) } }  // the primary holds its own references
+        do throws(TLSSetupError) {
+            for certificate in configuration.certificates {
+                contexts.append(try TLSContext.make(certificate, configuration, alpn: wire))
+            }
+        } catch {
+            contexts.first.map { SSL_CTX_free($0) }
+            throw error
         }
-        rs_tls_ctx_set_alpn(context, alpn)
-        try load(configuration)
+        context = contexts[0]
+        for other in contexts.dropFirst() where rs_tls_ctx_add_sni(context, other) != 1 {
+            SSL_CTX_free(context)
+            throw .openSSL("adding a certificate for SNI", TLSContext.lastError())
+        }
     }
 
-    deinit {
-        SSL_CTX_free(context)  // first: it points at `alpn`
-        alpn.deallocate()
-        protocols.deallocate()
+    deinit { SSL_CTX_free(context) }
+
+    /// One certificate's context, configured as every other.
+    private static func make(
+        _ certificate: ServerConfiguration.TLS.Certificate, _ configuration: ServerConfiguration.TLS, alpn: [UInt8]
+    ) throws(TLSSetupError) -> OpaquePointer {
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw .openSSL("SSL_CTX_new", lastError()) }
+        do throws(TLSSetupError) {
+            guard rs_tls_ctx_configure(context, ciphers12, ciphersuites13, configuration.releasesIdleBuffers ? 1 : 0) == 1 else {
+                throw TLSSetupError.openSSL("configuring TLS", lastError())
+            }
+            guard alpn.withUnsafeBufferPointer({ rs_tls_ctx_set_alpn(context, $0.baseAddress, UInt32($0.count)) }) == 1 else {
+                throw TLSSetupError.openSSL("setting ALPN", lastError())
+            }
+            let lifetime = Int(configuration.ticketKeyLifetime.clampedNanoseconds / 1_000_000_000)
+            rs_tls_ctx_use_tickets(context, max(lifetime, 1))
+            try load(certificate, into: context)
+            return context
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
     }
 
-    private func load(_ configuration: ServerConfiguration.TLS) throws(TLSSetupError) {
-        for file in [configuration.certificateChainFile, configuration.privateKeyFile] {
+    private static func load(_ certificate: ServerConfiguration.TLS.Certificate, into context: OpaquePointer) throws(TLSSetupError) {
+        for file in [certificate.chainFile, certificate.keyFile] {
             guard let handle = fopen(file, "r") else { throw .unreadable(file, String(cString: strerror(errno))) }
             fclose(handle)
         }
-        guard SSL_CTX_use_certificate_chain_file(context, configuration.certificateChainFile) == 1 else {
-            throw .badCertificate(configuration.certificateChainFile, TLSContext.lastError())
+        guard SSL_CTX_use_certificate_chain_file(context, certificate.chainFile) == 1 else {
+            throw .badCertificate(certificate.chainFile, lastError())
         }
-        guard SSL_CTX_use_PrivateKey_file(context, configuration.privateKeyFile, SSL_FILETYPE_PEM) == 1 else {
+        guard SSL_CTX_use_PrivateKey_file(context, certificate.keyFile, SSL_FILETYPE_PEM) == 1 else {
             // OpenSSL checks the key against the certificate as it loads it.
             if ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH {
                 ERR_clear_error()
-                throw .keyMismatch(configuration.certificateChainFile, configuration.privateKeyFile)
+                throw .keyMismatch(certificate.chainFile, certificate.keyFile)
             }
-            throw .badKey(configuration.privateKeyFile, TLSContext.lastError())
+            throw .badKey(certificate.keyFile, lastError())
         }
         guard SSL_CTX_check_private_key(context) == 1 else {
-            throw .keyMismatch(configuration.certificateChainFile, configuration.privateKeyFile)
+            throw .keyMismatch(certificate.chainFile, certificate.keyFile)
         }
-        if let certificate = SSL_CTX_get0_certificate(context) {
-            if X509_cmp_current_time(X509_get0_notAfter(certificate)) <= 0 {
-                throw .expired(configuration.certificateChainFile)
-            }
-            if X509_cmp_current_time(X509_get0_notBefore(certificate)) >= 0 {
-                throw .notYetValid(configuration.certificateChainFile)
-            }
+        if let x509 = SSL_CTX_get0_certificate(context) {
+            if X509_cmp_current_time(X509_get0_notAfter(x509)) <= 0 { throw .expired(certificate.chainFile) }
+            if X509_cmp_current_time(X509_get0_notBefore(x509)) >= 0 { throw .notYetValid(certificate.chainFile) }
         }
     }
 

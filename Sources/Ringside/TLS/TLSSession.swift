@@ -19,6 +19,14 @@ final class TLSSession {
     /// Of `io.out_len`, the bytes already sent.
     private var sentCount = 0
     private(set) var handshakeDone = false
+    /// Our close_notify is written (it goes out before the connection closes).
+    private(set) var closeNotified = false
+    /// Why an unfinished handshake ended, for the metrics (nil: the peer went away).
+    var handshakeEnd: HandshakeEnd?
+
+    enum HandshakeEnd {
+        case failed, timedOut
+    }
 
     init?(_ context: TLSContext) {
         guard let ssl = SSL_new(context.context) else { return nil }
@@ -121,6 +129,21 @@ final class TLSSession {
             return .plaintext(0)
         }
         return step(after: result)
+    }
+
+    /// The handshake negotiated TLS 1.3 (else 1.2: nothing older is allowed).
+    var isTLS13: Bool { SSL_version(ssl) == TLS1_3_VERSION }
+
+    /// The handshake resumed a session from a ticket.
+    var resumed: Bool { SSL_session_reused(ssl) == 1 }
+
+    /// Writes our close_notify, so the peer can tell the end of the
+    /// connection from a truncation; the connection closes once it is sent
+    /// (whether the peer answers with its own is not waited for).
+    func notifyClose() {
+        guard handshakeDone, !closeNotified else { return }
+        closeNotified = true
+        if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
     }
 
     /// Decrypts the next record's plaintext into `buffer`.
