@@ -310,3 +310,54 @@ void rs_tls_ctx_use_tickets(SSL_CTX *ctx, long lifetime) {
     SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, rs_ticket_callback);
     SSL_CTX_set_timeout(ctx, lifetime);  // a ticket resumes for one key lifetime at most
 }
+
+// MARK: Client
+
+// A client connection's SSL points at the pool's session slot; OpenSSL
+// calls back with each new session (in TLS 1.3, as a ticket arrives after
+// the handshake) and the slot keeps the latest, which the pool's next
+// connections offer for resumption.
+static int rs_client_index = -1;
+static pthread_once_t rs_client_once = PTHREAD_ONCE_INIT;
+
+static void rs_make_client_index(void) {
+    rs_client_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static int rs_new_session(SSL *ssl, SSL_SESSION *session) {
+    SSL_SESSION **slot = SSL_get_ex_data(ssl, rs_client_index);
+    if (!slot) return 0;
+    if (*slot) SSL_SESSION_free(*slot);
+    *slot = session;
+    return 1;  // the reference is the slot's now
+}
+
+int rs_tls_client_ctx_configure(SSL_CTX *ctx, const char *ciphers12, const char *ciphersuites13) {
+    pthread_once(&rs_client_once, rs_make_client_index);
+    if (rs_client_index < 0) return 0;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return 0;
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    if (SSL_CTX_set_cipher_list(ctx, ciphers12) != 1) return 0;
+    if (SSL_CTX_set_ciphersuites(ctx, ciphersuites13) != 1) return 0;
+    if (SSL_CTX_set1_groups_list(ctx, "X25519:P-256") != 1) return 0;
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, rs_new_session);
+    static const unsigned char alpn[] = "\x08http/1.1";
+    return SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) == 0;
+}
+
+int rs_tls_client_prepare(SSL *ssl, const char *host_name, const char *ip, SSL_SESSION **sessions) {
+    if (!SSL_set_ex_data(ssl, rs_client_index, sessions)) return 0;
+    if (host_name) {
+        // SNI names a host, never an address (RFC 6066).
+        if (SSL_set_tlsext_host_name(ssl, host_name) != 1) return 0;
+        if (SSL_set1_host(ssl, host_name) != 1) return 0;
+    } else if (ip) {
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip) != 1) return 0;
+    }
+    if (*sessions && SSL_set_session(ssl, *sessions) != 1) return 0;
+    SSL_set_connect_state(ssl);
+    return 1;
+}

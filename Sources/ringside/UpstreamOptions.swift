@@ -3,8 +3,20 @@ import Ringside
 
 /// `ringside serve` options of the upstream `/v1/user` calls.
 struct UpstreamOptions: ParsableArguments {
-    @Option(help: "Where /v1/user fetches /v1/avatar: http://HOST:PORT (an IP literal). Default: this server itself.")
+    @Option(help: "Where /v1/user fetches /v1/avatar: http://HOST:PORT or https://HOST:PORT (HOST an IP literal or localhost). Default: this server itself.")
     var upstream: String?
+
+    @Option(help: "HTTPS upstream: a PEM file of the CAs to trust (default: the system's).")
+    var upstreamCa: String?
+
+    @Option(help: "HTTPS upstream: the name its certificate must carry, also sent as SNI (default: the URL's host).")
+    var upstreamServerName: String?
+
+    @Option(help: "HTTPS upstream: a PEM client certificate (with --upstream-key) for mutual TLS.")
+    var upstreamCert: String?
+
+    @Option(help: "HTTPS upstream: the client certificate's PEM private key.")
+    var upstreamKey: String?
 
     @Option(help: "Keep-alive connections to the upstream per worker; more calls wait in line.")
     var upstreamConnections = 64
@@ -29,6 +41,13 @@ struct UpstreamOptions: ParsableArguments {
               upstreamMaxBody >= 0, maxOutboundConnections > 0 else {
             throw ValidationError("upstream limits must be positive")
         }
+        guard (upstreamCert == nil) == (upstreamKey == nil) else {
+            throw ValidationError("--upstream-cert and --upstream-key go together")
+        }
+        let tlsOptions = upstreamCa != nil || upstreamServerName != nil || upstreamCert != nil
+        if tlsOptions && !(upstream?.hasPrefix("https://") ?? false) {
+            throw ValidationError("--upstream-ca, --upstream-server-name and --upstream-cert need an https:// --upstream")
+        }
         _ = try client()
     }
 
@@ -38,8 +57,15 @@ struct UpstreamOptions: ParsableArguments {
         let idle = Duration.milliseconds(Int64((upstreamIdleTimeout * 1000).rounded(.up)))
         let configuration = HTTPClient.Configuration(
             maxConnections: upstreamConnections, maxQueuedRequests: upstreamQueue, maxResponseBodyBytes: upstreamMaxBody,
-            timeouts: HTTPClient.Timeouts(connect: step, queue: step, responseHead: step, bodyProgress: step, idle: idle))
-        guard let upstream else { return try .thisServer(configuration: configuration) }
+            timeouts: HTTPClient.Timeouts(connect: step, queue: step, responseHead: step, bodyProgress: step, idle: idle),
+            tls: HTTPClient.TLS(
+                trustedCertificatesFile: upstreamCa, serverName: upstreamServerName,
+                clientCertificate: upstreamCert.map { ServerConfiguration.TLS.Certificate(chainFile: $0, keyFile: upstreamKey ?? "") }))
+        guard let upstream else {
+            var cleartext = configuration
+            cleartext.tls = nil
+            return try .thisServer(configuration: cleartext)
+        }
         do {
             return try HTTPClient(url: upstream, configuration: configuration)
         } catch {

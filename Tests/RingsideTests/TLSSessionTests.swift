@@ -46,8 +46,8 @@ struct TLSSessionTests {
           arguments: engines)
     func ticketsResumeOnEveryWorker(engine: String) async throws {
         let certificates = try TLSCertificates.shared()
-        let arguments = TLSTests.arguments(certificates) + ["--tls-port", "0", "--workers", "2"]
-        try await withServer(engine: engine, extraArguments: arguments) { server in
+        let arguments = TLSTests.arguments(certificates) + ["--tls-port", "0"]
+        try await withServer(engine: engine, workers: "2", extraArguments: arguments) { server in
             let tlsPort = try Self.tlsPort(server)
             let directory = certificates.directory
             for version in ["-tls1_3", "-tls1_2"] {

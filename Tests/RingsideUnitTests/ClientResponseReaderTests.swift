@@ -169,7 +169,11 @@ struct HTTPClientRequestTests {
         #expect(try UpstreamAddress(url: "http://127.0.0.1:8080").authority == "127.0.0.1:8080")
         #expect(try UpstreamAddress(url: "http://[::1]:81/").authority == "[::1]:81")
         #expect(try UpstreamAddress(host: "localhost", port: 3000).authority == "127.0.0.1:3000")
-        for bad in ["https://127.0.0.1:1", "http://127.0.0.1", "http://example.com:80", "http://1.2.3.4:0", "http://1.2.3.4:80/x",
+        // HTTPS keeps the host as given: what the upstream's certificate is checked against.
+        let secure = try UpstreamAddress(url: "https://localhost:8443")
+        #expect(secure.authority == "127.0.0.1:8443" && secure.host == "localhost")
+        #expect(try UpstreamAddress(url: "https://[::1]:8443/").host == "::1")
+        for bad in ["ftp://127.0.0.1:1", "https://127.0.0.1", "http://127.0.0.1", "http://example.com:80", "http://1.2.3.4:0", "http://1.2.3.4:80/x",
                     "http://u@1.2.3.4:80", "http://:80"] {
             #expect(throws: HTTPClientError.self, "\(bad)") { try UpstreamAddress(url: bad) }
         }

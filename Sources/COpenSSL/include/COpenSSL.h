@@ -59,4 +59,16 @@ void rs_tls_tickets_set_lifetime(long seconds);
 // no_application_protocol alert. Returns 1 on success.
 int rs_tls_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *protocols, unsigned int length);
 
+// A client context: TLS 1.2 and 1.3 with the server's modern ciphers and
+// groups, the peer's certificate verified, ALPN http/1.1, and new sessions
+// handed to each connection's session slot (rs_tls_client_prepare).
+// Returns 1 on success.
+int rs_tls_client_ctx_configure(SSL_CTX *ctx, const char *ciphers12, const char *ciphersuites13);
+
+// Prepares a client connection: the certificate must name `host_name` (also
+// sent as SNI) or, without one, the address `ip`; `*sessions` (a pool's slot,
+// which must outlive the connection) is offered for resumption and receives
+// the sessions the server issues. Returns 1 on success.
+int rs_tls_client_prepare(SSL *ssl, const char *host_name, const char *ip, SSL_SESSION **sessions);
+
 #endif

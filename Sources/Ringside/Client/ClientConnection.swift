@@ -11,6 +11,8 @@ struct ClientConnection {
         case free
         /// The socket is connecting; the call that opened it waits.
         case connecting
+        /// HTTPS: connected, the TLS handshake under way; the call still waits.
+        case handshaking
         /// Sending a call's request and reading its response.
         case active
         /// Pooled between calls; reading only to notice the upstream closing it.
@@ -31,7 +33,7 @@ struct ClientConnection {
 
     /// Which deadline runs.
     enum Timer: UInt8 {
-        case none, connect, responseHead, bodyProgress, idle
+        case none, connect, tlsHandshake, responseHead, bodyProgress, idle
     }
 
     var fd: Int32 = -1
@@ -44,6 +46,8 @@ struct ClientConnection {
     /// The call being served (connecting, active).
     var exchange: ClientExchange?
     var reader = ClientResponseReader()
+    /// HTTPS: the connection's TLS layer (nil: cleartext).
+    var tls: TLSSession?
     /// Which deadline runs (the deadline itself is the worker's `TimerService`'s).
     var timer = Timer.none
     /// Bytes arrived since the body-progress deadline was set.
@@ -62,7 +66,7 @@ extension ClientConnection {
     @inline(__always) var connectQueued: Bool { flags.contains(.connectQueued) }
 
     /// The kernel should deliver this connection's input now.
-    @inline(__always) var wantsInput: Bool { phase == .active || phase == .idle }
+    @inline(__always) var wantsInput: Bool { phase == .active || phase == .idle || phase == .handshaking }
 
     /// A new socket takes the slot, connecting for `exchange`.
     mutating func open(fd: Int32, pool: Int, for exchange: ClientExchange) {
@@ -82,9 +86,16 @@ extension ClientConnection {
         flags.insert(.connectQueued)
     }
 
-    /// Starts serving `exchange`: just connected (`reused` false) or taken from the pool.
+    /// HTTPS: connected; the handshake over `tls` begins.
+    mutating func startHandshake(_ tls: TLSSession) {
+        assert(phase == .connecting && self.tls == nil)
+        self.tls = tls
+        phase = .handshaking
+    }
+
+    /// Starts serving `exchange`: just connected or handshaken (`reused` false) or taken from the pool.
     mutating func begin(_ exchange: ClientExchange, reused: Bool) {
-        assert(phase == .connecting || phase == .idle)
+        assert(phase == .connecting || phase == .handshaking || phase == .idle)
         assert(phase == .idle || self.exchange?.id == exchange.id)
         phase = .active
         if reused { flags.insert(.reused) } else { flags.remove(.reused) }

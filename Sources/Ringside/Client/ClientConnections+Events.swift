@@ -15,11 +15,24 @@ extension ClientConnections: SlotOwner {
         let connection = self[slot]
         guard connection.pointee.phase == .connecting, let exchange = connection.pointee.exchange else { return }
         guard result == 0 else { return failCall(slot, .connectFailed(errno: -result)) }
-        begin(slot, exchange, reused: false)
+        if pools[connection.pointee.pool].target.tls != nil {
+            startHandshake(slot)  // the call begins once it is done (`ClientConnections+TLS.swift`)
+        } else {
+            begin(slot, exchange, reused: false)
+        }
+    }
+
+    /// Bytes arrived (over TLS, ciphertext: decrypted first, `ClientConnections+TLS.swift`).
+    func received(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+        if let tls = self[slot].pointee.tls {
+            receiveTLS(slot, tls, bytes)
+        } else {
+            receivePlaintext(slot, bytes)
+        }
     }
 
     /// Response bytes, or bytes on an idle connection (an upstream out of step: closed).
-    func received(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
+    func receivePlaintext(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
         let connection = self[slot]
         switch connection.pointee.phase {
         case .active:
@@ -38,7 +51,7 @@ extension ClientConnections: SlotOwner {
             }
         case .idle:
             close(slot)
-        case .free, .connecting, .closing:
+        case .free, .connecting, .handshaking, .closing:
             break
         }
     }
@@ -55,6 +68,8 @@ extension ClientConnections: SlotOwner {
             }
         case .connecting:
             failCall(slot, .closedEarly)
+        case .handshaking:
+            failCall(slot, self[slot].pointee.tls?.clientError(expecting: pools[connection.pointee.pool].target.tlsExpectedName) ?? .closedEarly)
         case .idle:
             close(slot)  // the upstream closed a pooled connection: it is replaced when needed
         case .free, .closing:
@@ -68,24 +83,29 @@ extension ClientConnections: SlotOwner {
     /// The socket failed (reset, broken pipe).
     func failed(_ slot: Int) {
         switch self[slot].pointee.phase {
-        case .active, .connecting: failCall(slot, .closedEarly)
+        case .active, .connecting, .handshaking: failCall(slot, .closedEarly)
         case .idle: close(slot)
         case .closing: table.markDirty(slot)  // a cancelled send landed: the close can go on
         case .free: break
         }
     }
 
-    /// A send wrote `count` bytes of the request.
+    /// A send wrote `count` bytes of the request (over TLS, of its ciphertext).
     func sent(_ slot: Int, _ count: Int) {
-        table.queues.consume(slot, count)
+        if let tls = self[slot].pointee.tls {
+            tls.sent(count)
+        } else {
+            table.queues.consume(slot, count)
+        }
         table.markDirty(slot)
     }
 
     // MARK: The flush
 
-    /// The request bytes to send now, or nil.
+    /// The request bytes to send now (over TLS, the handshake's or the request's ciphertext), or nil.
     @inline(__always)
     func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
+        if let tls = table[slot].pointee.tls { return outputTLS(slot, tls) }
         guard table[slot].pointee.phase == .active && table.queues.count(slot) > 0 else { return nil }
         return table.queues.message(slot)
     }
@@ -101,7 +121,7 @@ extension ClientConnections: SlotOwner {
             connection.pointee.queueConnect()
             let (address, length) = address(slot)
             return .connect(address, length)
-        case .active, .idle:
+        case .handshaking, .active, .idle:
             return .serve(receiving: connection.pointee.wantsInput)
         case .closing:
             return .close
@@ -110,6 +130,7 @@ extension ClientConnections: SlotOwner {
 
     /// The backend closed `slot`'s socket: the slot and its queue are free.
     func release(_ slot: Int) {
+        if let tls = table[slot].pointee.tls, let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
         table[slot].pointee.release()
         table.free(slot)
     }

@@ -24,6 +24,8 @@ extension ClientConnections {
             break
         case .connect:
             failCall(slot, .timedOut(.connect))
+        case .tlsHandshake:
+            failCall(slot, .timedOut(.tlsHandshake))
         case .responseHead:
             failCall(slot, .timedOut(.responseHead))
         case .bodyProgress:

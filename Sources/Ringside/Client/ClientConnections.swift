@@ -29,6 +29,8 @@ final class ClientConnections {
     private var isShutDown = false
     /// The worker's counters, for its pools' gauges (nil: metrics off).
     private let metrics: WorkerMetrics.Writer?
+    /// HTTPS: the plaintext buffer responses are decrypted into, and output buffers lent while a connection sends.
+    var tlsBuffers = TLSBuffers()
 
     /// - Parameters:
     ///   - capacity: outbound connections on this worker, all clients together.

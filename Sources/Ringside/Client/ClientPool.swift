@@ -1,3 +1,4 @@
+import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,9 @@ struct ClientPool {
     private var waiting: WaitingLine<ClientExchange>
     /// The worker's gauges of pooled and idle connections (nil: metrics off).
     private let metrics: WorkerMetrics.Writer?
+    /// HTTPS: the session the pool's next connection resumes (an `SSL_SESSION`,
+    /// replaced as the upstream issues tickets; `TLSSession` points OpenSSL here).
+    let tlsSession: UnsafeMutablePointer<OpaquePointer?>
 
     init(target: ClientTarget, address upstream: UpstreamAddress, metrics: WorkerMetrics.Writer? = nil) {
         self.metrics = metrics
@@ -51,12 +55,22 @@ struct ClientPool {
         hostBlock = .allocate(byteCount: block.count, alignment: 16)
         hostBlock.copyBytes(from: block)
         idle.reserveCapacity(maxConnections)
+        tlsSession = .allocate(capacity: 1)
+        tlsSession.initialize(to: nil)
     }
 
     /// The pool's memory; the table calls it once, at the worker's end.
     func deallocate() {
         address.deallocate()
         hostBlock.deallocate()
+        if let session = tlsSession.pointee { SSL_SESSION_free(session) }
+        tlsSession.deallocate()
+    }
+
+    /// HTTPS: a new connection's TLS session (nil for cleartext, or when OpenSSL cannot make one).
+    func makeTLSSession() -> TLSSession? {
+        guard let context = target.tls else { return nil }
+        return TLSSession(client: context, hostName: target.tlsHostName, ip: target.tlsAddress, sessions: tlsSession)
     }
 
     // MARK: Connections

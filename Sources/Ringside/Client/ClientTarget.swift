@@ -18,6 +18,10 @@ final class ClientTarget: Sendable {
     let id: Int
     let upstream: Upstream
     let configuration: HTTPClient.Configuration
+    /// HTTPS: the client context, and the name (else the address) the upstream's certificate must carry.
+    let tls: TLSClientContext?
+    let tlsHostName: String?
+    let tlsAddress: String?
 
     init(upstream: Upstream, configuration: HTTPClient.Configuration) throws(HTTPClientError) {
         let c = configuration
@@ -29,10 +33,24 @@ final class ClientTarget: Sendable {
         guard [t.connect, t.queue, t.responseHead, t.bodyProgress, t.idle].allSatisfy({ $0 > .zero }) else {
             throw .invalidUpstream("timeouts must be positive")
         }
+        if let settings = c.tls {
+            tls = try TLSClientContext(settings)
+            let host: String? = if case .address(let address) = upstream { address.host } else { nil }
+            let literal = host.map { IPSocketAddress(literal: $0, port: 1) != nil } ?? true
+            tlsHostName = settings.serverName ?? (literal ? nil : host)
+            tlsAddress = tlsHostName == nil ? host ?? "127.0.0.1" : nil
+        } else {
+            tls = nil
+            tlsHostName = nil
+            tlsAddress = nil
+        }
         id = ClientTarget.nextID.add(1, ordering: .relaxed).oldValue
         self.upstream = upstream
         self.configuration = configuration
     }
+
+    /// The name or address a certificate must carry, for errors.
+    var tlsExpectedName: String { tlsHostName ?? tlsAddress ?? "" }
 }
 
 /// An upstream's socket address and the `host` field that names it.
@@ -41,6 +59,8 @@ struct UpstreamAddress: Sendable {
     var length: socklen_t
     /// `host:port` as the `host` field carries it (`[::1]:8080` for IPv6).
     var authority: String
+    /// The host as given (`localhost`, `10.0.0.7`, `::1`): what HTTPS checks the certificate against.
+    var host: String
 
     /// `host` is an IPv4 or IPv6 literal (brackets allowed), or `localhost`.
     init(host: String, port: Int) throws(HTTPClientError) {
@@ -56,17 +76,23 @@ struct UpstreamAddress: Sendable {
         storage = address.storage
         length = address.length
         authority = isIPv6 ? "[\(literal)]:\(port)" : "\(literal):\(port)"
+        self.host = host == "localhost" ? host : literal
     }
 
-    /// `http://HOST:PORT`, with an optional trailing `/`.
+    /// `http://HOST:PORT` or `https://HOST:PORT`, with an optional trailing `/`.
     init(url: String) throws(HTTPClientError) {
         var rest = Substring(url)
-        guard rest.hasPrefix("http://") else { throw .invalidUpstream("\(url): only http://HOST:PORT is supported") }
-        rest = rest.dropFirst(7)
+        if rest.hasPrefix("http://") {
+            rest = rest.dropFirst(7)
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst(8)
+        } else {
+            throw .invalidUpstream("\(url): only http://HOST:PORT and https://HOST:PORT are supported")
+        }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
               !rest[..<colon].isEmpty, !rest.contains("/"), !rest.contains("@") else {
-            throw .invalidUpstream("\(url): expected http://HOST:PORT")
+            throw .invalidUpstream("\(url): expected http(s)://HOST:PORT")
         }
         try self.init(host: String(rest[..<colon]), port: port)
     }

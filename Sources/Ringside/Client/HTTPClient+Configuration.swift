@@ -25,6 +25,8 @@ extension HTTPClient {
         public var headerFields: HTTPFields
         /// How long each step may take.
         public var timeouts: Timeouts
+        /// HTTPS: the upstream speaks TLS (set by an `https://` URL). Nil: cleartext.
+        public var tls: TLS?
 
         /// Small pools, bounded queues and heads, 4 MiB bodies; see ``Timeouts`` for the times.
         public init(
@@ -34,7 +36,8 @@ extension HTTPClient {
             maxResponseHeaderCount: Int = 100,
             maxResponseBodyBytes: Int = 4 << 20,
             headerFields: HTTPFields = [:],
-            timeouts: Timeouts = Timeouts()
+            timeouts: Timeouts = Timeouts(),
+            tls: TLS? = nil
         ) {
             self.maxConnections = maxConnections
             self.maxQueuedRequests = maxQueuedRequests
@@ -43,6 +46,34 @@ extension HTTPClient {
             self.maxResponseBodyBytes = maxResponseBodyBytes
             self.headerFields = headerFields
             self.timeouts = timeouts
+            self.tls = tls
+        }
+    }
+
+    /// How an HTTPS client trusts its upstream and shows itself.
+    ///
+    /// The upstream's chain must lead to a trusted CA, and its certificate
+    /// must name the upstream: ``serverName`` if given, else the host the
+    /// client was made for (an IP literal is checked as an address, and sent
+    /// no SNI). TLS 1.2 and 1.3 only, ALPN `http/1.1`. A pool's connections
+    /// resume the session its last handshake got (a ticket), so only a
+    /// worker's first connection to an upstream makes a full handshake.
+    public struct TLS: Sendable {
+        /// A PEM file of the CAs to trust; nil: the system's (`/etc/ssl/certs`).
+        public var trustedCertificatesFile: String?
+        /// The name the certificate must carry, also sent as SNI; nil: the client's host.
+        public var serverName: String?
+        /// A certificate and key the client presents when the upstream asks (mutual TLS).
+        public var clientCertificate: ServerConfiguration.TLS.Certificate?
+
+        /// HTTPS trusting `trustedCertificatesFile` (nil: the system's CAs).
+        public init(
+            trustedCertificatesFile: String? = nil, serverName: String? = nil,
+            clientCertificate: ServerConfiguration.TLS.Certificate? = nil
+        ) {
+            self.trustedCertificatesFile = trustedCertificatesFile
+            self.serverName = serverName
+            self.clientCertificate = clientCertificate
         }
     }
 

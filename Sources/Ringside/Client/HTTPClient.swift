@@ -28,7 +28,7 @@ public struct HTTPClient: Sendable {
     let target: ClientTarget
 
     /// A client for the server at `host` (an IPv4 or IPv6 literal, or
-    /// `localhost`) and `port`. Host names are not resolved: resolve them
+    /// `localhost`) and `port`, over HTTPS when ``Configuration/tls`` is set. Host names are not resolved: resolve them
     /// before, once, with the resolver of your choice. Throws
     /// ``HTTPClientError/invalidUpstream(_:)`` for another host, a port
     /// outside 1...65535, or a configuration with a limit or timeout that is
@@ -37,10 +37,17 @@ public struct HTTPClient: Sendable {
         target = try ClientTarget(upstream: .address(try UpstreamAddress(host: host, port: port)), configuration: configuration)
     }
 
-    /// A client for `http://HOST:PORT` (a trailing `/` is allowed; no path,
-    /// query or user information; `https` is not supported).
+    /// A client for `http://HOST:PORT` or `https://HOST:PORT` (a trailing `/`
+    /// is allowed; no path, query or user information). `https` uses
+    /// ``Configuration/tls``, or the system's trusted CAs when it is nil.
     public init(url: String, configuration: Configuration = Configuration()) throws(HTTPClientError) {
         let address = try UpstreamAddress(url: url)
+        var configuration = configuration
+        if url.hasPrefix("https://") {
+            configuration.tls = configuration.tls ?? TLS()
+        } else {
+            configuration.tls = nil
+        }
         target = try ClientTarget(upstream: .address(address), configuration: configuration)
     }
 

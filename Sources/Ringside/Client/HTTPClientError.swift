@@ -11,6 +11,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case responseHead
         /// Waiting for the next bytes of the body.
         case bodyProgress
+        /// HTTPS: completing the TLS handshake (its own `connect` timeout, after the connect).
+        case tlsHandshake
     }
 
     /// The connection could not be made: `errno` from `socket` or `connect`
@@ -35,6 +37,14 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidUpstream(String)
     /// The method, path or fields cannot be sent; the text says why.
     case invalidRequest(String)
+    /// HTTPS: the upstream's certificate is not trusted (unknown CA, expired,
+    /// self-signed); the text is OpenSSL's reason.
+    case certificateNotTrusted(String)
+    /// HTTPS: the upstream's certificate does not name it; the text is the name expected.
+    case certificateNameMismatch(String)
+    /// HTTPS: the handshake failed otherwise (an alert, no common protocol or
+    /// cipher, a client certificate refused); the text is OpenSSL's reason.
+    case tlsHandshakeFailed(String)
 
     /// The status a gateway answers when its upstream call failed so:
     /// 504 for a timeout, 503 when the pool is exhausted, 502 otherwise.
@@ -59,6 +69,9 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .notOnWorker: "HTTPClient used outside a Ringside handler"
         case .invalidUpstream(let reason): "invalid upstream: \(reason)"
         case .invalidRequest(let reason): "invalid request: \(reason)"
+        case .certificateNotTrusted(let reason): "upstream certificate not trusted (\(reason))"
+        case .certificateNameMismatch(let name): "upstream certificate does not name \(name)"
+        case .tlsHandshakeFailed(let reason): "upstream TLS handshake failed (\(reason))"
         }
     }
 }

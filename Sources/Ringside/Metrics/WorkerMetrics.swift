@@ -248,6 +248,8 @@ enum ClientOutcome: Int, CaseIterable {
     case rejected
     /// The handler's client left and the request was cancelled.
     case cancelled
+    /// HTTPS: the upstream's certificate was not trusted or did not name it, or the handshake failed.
+    case tlsFailed
 
     /// How a call that returned `result` ended.
     init(_ result: Result<HTTPClient.Response, HTTPClientError>) {
@@ -259,6 +261,8 @@ enum ClientOutcome: Int, CaseIterable {
         case .failure(.malformedResponse), .failure(.tooLarge): self = .invalidResponse
         case .failure(.poolExhausted), .failure(.notOnWorker), .failure(.invalidRequest): self = .rejected
         case .failure(.cancelled): self = .cancelled
+        case .failure(.certificateNotTrusted), .failure(.certificateNameMismatch), .failure(.tlsHandshakeFailed):
+            self = .tlsFailed
         }
     }
 
@@ -270,6 +274,7 @@ enum ClientOutcome: Int, CaseIterable {
         case .timedOut: "timeout"
         case .connectionLost: "connection_lost"
         case .invalidResponse: "invalid_response"
+        case .tlsFailed: "tls_failed"
         case .rejected: "rejected"
         case .cancelled: "cancelled"
         }

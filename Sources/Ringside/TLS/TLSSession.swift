@@ -21,6 +21,8 @@ final class TLSSession {
     private(set) var handshakeDone = false
     /// Our close_notify is written (it goes out before the connection closes).
     private(set) var closeNotified = false
+    /// OpenSSL's reason for the last failure (an outbound call reports it).
+    private(set) var failureReason = ""
     /// Why an unfinished handshake ended, for the metrics (nil: the peer went away).
     var handshakeEnd: HandshakeEnd?
 
@@ -28,8 +30,28 @@ final class TLSSession {
         case failed, timedOut
     }
 
-    init?(_ context: TLSContext) {
+    /// A served connection's session on `context`.
+    convenience init?(_ context: TLSContext) {
         guard let ssl = SSL_new(context.context) else { return nil }
+        self.init(ssl)
+        SSL_set_accept_state(ssl)
+    }
+
+    /// An outbound connection's session: the certificate must name `hostName`
+    /// (sent as SNI too) or, without one, the address `ip`; `sessions` is the
+    /// pool's slot of the session to resume (and to replace with new ones).
+    convenience init?(
+        client context: TLSClientContext, hostName: String?, ip: String?, sessions: UnsafeMutablePointer<OpaquePointer?>
+    ) {
+        guard let ssl = SSL_new(context.context) else { return nil }
+        self.init(ssl)
+        guard rs_tls_client_prepare(ssl, hostName, ip, sessions) == 1 else {
+            ERR_clear_error()
+            return nil
+        }
+    }
+
+    private init(_ ssl: OpaquePointer) {
         self.ssl = ssl
         io = .allocate(capacity: 1)
         io.initialize(to: rs_tls_io(in: nil, in_len: 0, out: nil, out_cap: 0, out_len: 0))
@@ -38,12 +60,8 @@ final class TLSSession {
         message.initialize(to: msghdr())
         message.pointee.msg_iov = iov
         message.pointee.msg_iovlen = 1
-        guard let bio = rs_tls_bio_new(io) else {
-            SSL_free(ssl)
-            return nil
-        }
+        let bio = rs_tls_bio_new(io)!  // fails only without memory
         SSL_set_bio(ssl, bio, bio)  // one BIO both ways: takes its one reference
-        SSL_set_accept_state(ssl)
     }
 
     deinit {
@@ -131,6 +149,20 @@ final class TLSSession {
         return step(after: result)
     }
 
+    /// An outbound handshake that failed, as the call's error: the
+    /// certificate's verification if that failed, else OpenSSL's reason.
+    func clientError(expecting name: String) -> HTTPClientError {
+        let result = SSL_get_verify_result(ssl)
+        switch Int32(result) {
+        case X509_V_OK:
+            return .tlsHandshakeFailed(failureReason.isEmpty ? "the upstream closed the connection" : failureReason)
+        case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
+            return .certificateNameMismatch(name)
+        default:
+            return .certificateNotTrusted(String(cString: X509_verify_cert_error_string(result)))
+        }
+    }
+
     /// The handshake negotiated TLS 1.3 (else 1.2: nothing older is allowed).
     var isTLS13: Bool { SSL_version(ssl) == TLS1_3_VERSION }
 
@@ -170,7 +202,8 @@ final class TLSSession {
         case SSL_ERROR_ZERO_RETURN:
             return .closed
         default:
-            ERR_clear_error()  // the error queue is per thread: leave it empty for the next connection
+            // The error queue is per thread: emptied for the next connection, its reason kept.
+            failureReason = TLSContext.lastError()
             return .failed
         }
     }
