@@ -7,7 +7,7 @@ PORT ?= 3000
 APT_PACKAGES = liburing-dev libsodium-dev libssl-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 # Clients nobody here wrote, for the live TLS tests (with Python's ssl from the test venv).
-TEST_PACKAGES = curl openssl
+TEST_PACKAGES = curl openssl nghttp2-client
 
 .PHONY: deps bench-deps build release run test test-deps test-plain example-package docs bench handlers compare scale flamegraph clean
 

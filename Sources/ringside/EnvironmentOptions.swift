@@ -30,7 +30,7 @@ enum EnvironmentOptions {
         "tls-ticket-lifetime", "tls-watch-interval", "upstream-ca", "upstream-server-name", "upstream-cert", "upstream-key",
     ]
     /// Flags without a `--no-` form: true adds the flag.
-    static let flags = ["pin-cpus"]
+    static let flags = ["pin-cpus", "tls-keep-buffers"]
     /// Flags with a `--no-` form.
     static let invertibleFlags = ["metrics", "request-ids"]
 

@@ -20,6 +20,9 @@ struct TLSOptions: ParsableArguments {
     @Option(help: "Seconds between checks of the certificate and key files; changed files are loaded for new connections (0: only on SIGHUP).")
     var tlsWatchInterval = 2
 
+    @Flag(help: "Keep OpenSSL's record buffers while a TLS connection is idle: fewer allocations per request, about 30 KB more per idle connection.")
+    var tlsKeepBuffers = false
+
     func validate() throws {
         guard tlsCert.count == tlsKey.count else { throw ValidationError("--tls-cert and --tls-key go in pairs") }
         if tlsPort != nil && tlsCert.isEmpty { throw ValidationError("--tls-port needs --tls-cert and --tls-key") }
@@ -36,6 +39,7 @@ struct TLSOptions: ParsableArguments {
             port: tlsPort)
         tls.ticketKeyLifetime = .seconds(tlsTicketLifetime)
         tls.watchInterval = tlsWatchInterval == 0 ? nil : .seconds(tlsWatchInterval)
+        tls.releasesIdleBuffers = !tlsKeepBuffers
         return tls
     }
 
