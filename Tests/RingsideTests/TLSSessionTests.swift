@@ -224,6 +224,28 @@ struct TLSSessionTests {
         }
     }
 
+    @Test("The access log names the TLS version of each answer's connection", arguments: engines)
+    func accessLogNamesTheVersion(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        let arguments = TLSTests.arguments(certificates) + ["--tls-port", "0", "--access-log", "-", "--log-format", "json"]
+        try await withServer(engine: engine, extraArguments: arguments) { server in
+            let tlsPort = try Self.tlsPort(server)
+            for version in ["-tls1_3", "-tls1_2"] {
+                let result = try TLSTests.sClient(tlsPort, certificates, [version], send: Self.close)
+                #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(version)")
+            }
+            _ = try RawClient(port: server.port).exchange("GET", "/healthz")
+            var objects: [[String: Any]] = []
+            for _ in 0..<50 where objects.count < 3 {
+                usleep(100_000)
+                objects = server.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+            }
+            #expect(objects.map { $0["tls"] as? String ?? "-" } == ["1.3", "1.2", "-"], "\(server.stdout)")
+        }
+    }
+
     // MARK: Helpers
 
     static func tlsPort(_ server: ServerProcess) throws -> UInt16 {

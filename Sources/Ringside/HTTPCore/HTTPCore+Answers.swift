@@ -70,7 +70,8 @@ extension HTTPCore {
         guard observer.isOn else { return }
         let connection = connections[slot]
         observer.answered(
-            slot, status: status, bytes: bytes, fd: connection.pointee.fd, generation: connection.pointee.generation)
+            slot, status: status, bytes: bytes, fd: connection.pointee.fd, generation: connection.pointee.generation,
+            tls: connection.pointee.tls?.minorVersion ?? 0)
     }
 
     /// The value of the request's first `x-request-id` field, if it sent one.

@@ -96,7 +96,7 @@ struct AccessLogWriter {
     /// answer is the server's to bytes that were not a request).
     mutating func append(
         slot: Int, fd socket: Int32, generation: UInt32, method: HTTP1.Method?, status: Int, bytes: Int,
-        nanoseconds: Int64, requestID: UnsafeRawBufferPointer?
+        nanoseconds: Int64, requestID: UnsafeRawBufferPointer?, tls: UInt8 = 0
     ) {
         if count + AccessLogWriter.maxLine > AccessLogWriter.capacity { flush() }
         if !timeIsCurrent { formatTime() }
@@ -118,12 +118,23 @@ struct AccessLogWriter {
             put(",\"duration\":"); putSeconds(nanoseconds)
             put(",\"request_id\":")
             if let requestID { put("\""); put(requestID); put("\"") } else { put("null") }
+            put(",\"tls\":")
+            switch tls {
+            case 3: put("\"1.3\"")
+            case 2: put("\"1.2\"")
+            default: put("null")
+            }
             put("}\n")
         } else {
             put(time); put(" "); put(peer); put(" \""); append(name); put(" ")
             if method != nil { putEscaped(path); if cut { put("...") } } else { put("-") }
             put("\" "); appendDecimal(status); put(" "); appendDecimal(bytes); put(" "); putSeconds(nanoseconds); put(" ")
             if let requestID { put(requestID) } else { put("-") }
+            switch tls {
+            case 3: put(" TLSv1.3")
+            case 2: put(" TLSv1.2")
+            default: put(" -")
+            }
             put("\n")
         }
     }

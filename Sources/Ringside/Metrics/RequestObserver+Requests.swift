@@ -44,7 +44,8 @@ extension RequestObserver {
     /// `fd`, occupant `generation`). Without a request head read (bytes that
     /// were not a request), the method is `_OTHER` and the route unmatched.
     @inline(__always)
-    mutating func answered(_ slot: Int, status: Int, bytes: Int, fd: Int32, generation: UInt32) {
+    /// `tls`: the connection's TLS 1.x minor version (0: cleartext), for the access log.
+    mutating func answered(_ slot: Int, status: Int, bytes: Int, fd: Int32, generation: UInt32, tls: UInt8 = 0) {
         guard isOn else { return }
         let record = self[slot]
         if record.pointee.state == .answering && accessLog == nil {
@@ -55,13 +56,13 @@ extension RequestObserver {
             record.pointee.state = .idle
             return
         }
-        answeredSlowly(slot, status: status, bytes: bytes, fd: fd, generation: generation)
+        answeredSlowly(slot, status: status, bytes: bytes, fd: fd, generation: generation, tls: tls)
     }
 
-    /// ``answered(_:status:bytes:fd:generation:)`` for deferred answers,
+    /// ``answered(_:status:bytes:fd:generation:tls:)`` for deferred answers,
     /// answers without a request, and the access log (kept out of line).
     @inline(never)
-    private mutating func answeredSlowly(_ slot: Int, status: Int, bytes: Int, fd: Int32, generation: UInt32) {
+    private mutating func answeredSlowly(_ slot: Int, status: Int, bytes: Int, fd: Int32, generation: UInt32, tls: UInt8) {
         let record = self[slot]
         let known = record.pointee.state != .idle
         let nanoseconds = known ? turnStart - record.pointee.start : 0
@@ -77,7 +78,7 @@ extension RequestObserver {
             accessLog?.append(
                 slot: slot, fd: fd, generation: generation,
                 method: known ? HTTP1.Method(rawValue: method) : nil, status: status, bytes: bytes,
-                nanoseconds: nanoseconds, requestID: id)
+                nanoseconds: nanoseconds, requestID: id, tls: tls)
         }
         record.pointee.state = .idle
     }

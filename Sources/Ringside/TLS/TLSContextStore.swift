@@ -1,3 +1,4 @@
+import CLinuxShim
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -18,8 +19,10 @@ final class TLSContextStore: Sendable {
     private let state: Mutex<State>
     /// Bumped by each reload that took; readers compare it with theirs.
     private let generation = Atomic<Int>(0)
-    /// Set at ``stop()``: the watcher ends.
-    private let stopped = Atomic<Bool>(false)
+    /// Written at ``stop()``: wakes the watcher, which then ends.
+    private let wakeup: Int32
+    /// The watcher runs (set before its thread starts, cleared as it ends).
+    private let watching = Atomic<Bool>(false)
 
     private struct State: ~Copyable {
         var context: TLSContext
@@ -33,7 +36,10 @@ final class TLSContextStore: Sendable {
         self.logger = logger
         let signatures = TLSContextStore.signatures(configuration)
         state = Mutex(State(context: try TLSContext(configuration), tried: signatures))
+        wakeup = eventfd(0, Int32(EFD_CLOEXEC))
     }
+
+    deinit { if wakeup >= 0 { close(wakeup) } }
 
     var current: TLSContext { state.withLock { $0.context } }
 
@@ -60,22 +66,29 @@ final class TLSContextStore: Sendable {
 
     /// Starts the thread that checks the files every `watchInterval` (when set).
     func startWatching() {
-        guard let interval = configuration.watchInterval, interval > .zero else { return }
-        let microseconds = max(interval.clampedNanoseconds / 1000, 10_000)
-        DetachedThread.run { [self] in
-            while !stopped.load(ordering: .relaxed) {
-                // In steps of at most 100 ms, so stop() is noticed soon.
-                var left = microseconds
-                while left > 0 && !stopped.load(ordering: .relaxed) {
-                    usleep(UInt32(min(left, 100_000)))
-                    left -= 100_000
-                }
-                if !stopped.load(ordering: .relaxed) { reloadIfChanged() }
+        guard let interval = configuration.watchInterval, interval > .zero, wakeup >= 0 else { return }
+        let milliseconds = Int32(clamping: max(interval.clampedNanoseconds / 1_000_000, 10))
+        let wakeup = self.wakeup
+        watching.store(true, ordering: .releasing)
+        // Weak: the store's last reference goes with the server's stop, not with this thread,
+        // so its OpenSSL contexts are freed before the process exits.
+        DetachedThread.run { [weak self] in
+            var descriptor = pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)
+            while poll(&descriptor, 1, milliseconds) == 0 {
+                guard let store = self else { break }
+                store.reloadIfChanged()
             }
+            self?.watching.store(false, ordering: .releasing)
         }
     }
 
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Ends the watcher and waits for it (at most a second).
+    func stop() {
+        guard watching.load(ordering: .acquiring) else { return }
+        var one: UInt64 = 1
+        _ = write(wakeup, &one, 8)
+        for _ in 0..<1000 where watching.load(ordering: .acquiring) { usleep(1000) }
+    }
 
     /// A worker's view: the context it last read, and the generation it read it at.
     struct Reader {

@@ -144,6 +144,7 @@ final class TLSSession {
         let result = SSL_do_handshake(ssl)
         if result == 1 {
             handshakeDone = true
+            minorVersion = SSL_version(ssl) == TLS1_3_VERSION ? 3 : 2
             return .plaintext(0)
         }
         return step(after: result)
@@ -163,8 +164,11 @@ final class TLSSession {
         }
     }
 
-    /// The handshake negotiated TLS 1.3 (else 1.2: nothing older is allowed).
-    var isTLS13: Bool { SSL_version(ssl) == TLS1_3_VERSION }
+    /// The version negotiated, TLS 1.`minorVersion` (3 or 2: nothing older is
+    /// allowed); 0 until the handshake is done.
+    private(set) var minorVersion: UInt8 = 0
+
+    var isTLS13: Bool { minorVersion == 3 }
 
     /// The handshake resumed a session from a ticket.
     var resumed: Bool { SSL_session_reused(ssl) == 1 }
