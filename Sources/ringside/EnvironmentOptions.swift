@@ -27,7 +27,7 @@ enum EnvironmentOptions {
         "ping-delay", "data-work", "offload-threads", "offload-queue", "offload-nice", "users", "lockout-failures", "lockout-window",
         "lockout-capacity", "upstream", "upstream-connections", "upstream-queue", "upstream-timeout",
         "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections", "tls-cert", "tls-key", "tls-port",
-        "tls-ticket-lifetime", "tls-watch-interval", "upstream-ca", "upstream-server-name", "upstream-cert", "upstream-key",
+        "tls-ticket-lifetime", "tls-watch-interval", "tls-max-handshakes", "upstream-ca", "upstream-server-name", "upstream-cert", "upstream-key",
     ]
     /// Flags without a `--no-` form: true adds the flag.
     static let flags = ["pin-cpus", "tls-keep-buffers"]

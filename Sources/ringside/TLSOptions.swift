@@ -20,6 +20,9 @@ struct TLSOptions: ParsableArguments {
     @Option(help: "Seconds between checks of the certificate and key files; changed files are loaded for new connections (0: only on SIGHUP).")
     var tlsWatchInterval = 2
 
+    @Option(help: "TLS handshakes in progress per worker; connections beyond wait, unread, for their turn.")
+    var tlsMaxHandshakes = 128
+
     @Flag(help: "Keep OpenSSL's record buffers while a TLS connection is idle: fewer allocations per request, about 30 KB more per idle connection.")
     var tlsKeepBuffers = false
 
@@ -29,6 +32,7 @@ struct TLSOptions: ParsableArguments {
         if let tlsPort, !(0...65535).contains(tlsPort) { throw ValidationError("--tls-port must be 0...65535") }
         if tlsTicketLifetime < 1 { throw ValidationError("--tls-ticket-lifetime must be at least 1") }
         if tlsWatchInterval < 0 { throw ValidationError("--tls-watch-interval must be 0 or more") }
+        if tlsMaxHandshakes < 1 { throw ValidationError("--tls-max-handshakes must be at least 1") }
     }
 
     /// The server's TLS settings, nil for cleartext.
@@ -40,6 +44,7 @@ struct TLSOptions: ParsableArguments {
         tls.ticketKeyLifetime = .seconds(tlsTicketLifetime)
         tls.watchInterval = tlsWatchInterval == 0 ? nil : .seconds(tlsWatchInterval)
         tls.releasesIdleBuffers = !tlsKeepBuffers
+        tls.maxHandshakesInProgress = tlsMaxHandshakes
         return tls
     }
 

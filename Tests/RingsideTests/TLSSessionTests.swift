@@ -246,6 +246,33 @@ struct TLSSessionTests {
         }
     }
 
+    @Test("--tls-max-handshakes: a connection beyond the limit waits, unread, until a handshake in progress ends",
+          arguments: engines)
+    func handshakesWaitTheirTurn(engine: String) async throws {
+        let certificates = try TLSCertificates.shared()
+        let arguments = TLSTests.arguments(certificates) + ["--tls-max-handshakes", "2", "--tls-port", "0"]
+        try await withServer(engine: engine, extraArguments: arguments) { server in
+            let tlsPort = try Self.tlsPort(server)
+            // Two handshakes in progress that never finish: half a ClientHello each.
+            let stalled = try (0..<2).map { _ in try RawClient(port: tlsPort, timeoutSeconds: 8) }
+            for client in stalled { try client.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]) }
+            usleep(200_000)
+            // The third waits until the header timeout (2 s) ends the two, then completes.
+            let start = Date()
+            let result = try TLSTests.sClient(tlsPort, certificates, [], send: Self.close)
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(result.stdout.suffix(400))")
+            #expect(elapsed >= 1.5 && elapsed < 6, "completed after \(elapsed) s")
+            // Once they are gone, handshakes start at once again.
+            let again = Date()
+            #expect(try TLSTests.sClient(tlsPort, certificates, [], send: Self.close).stdout.contains("HTTP/1.1 200 OK"))
+            #expect(Date().timeIntervalSince(again) < 1.5)
+            var sent = 0, received = 0
+            let metrics = try scrape(port: server.port, sent: &sent, received: &received)
+            #expect(metrics.value("ringside_tls_handshakes_total", ["outcome": "timed_out"]) == 2)
+        }
+    }
+
     // MARK: Helpers
 
     static func tlsPort(_ server: ServerProcess) throws -> UInt16 {

@@ -129,7 +129,7 @@ extension HTTPCore: SlotOwner {
             handler.reset()  // the object serves the slot's next connection
         }
         if let tls = connection.pointee.tls {
-            tlsReleased(tls)
+            tlsReleased(slot, tls)
             if let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
         }
         spill.release(slot, highWater: connection.pointee.spillHighWater)
@@ -157,6 +157,11 @@ extension HTTPCore {
                 return nil
             }
             connections[slot].pointee.tls = session
+            if tlsGate.admit(slot, generation: connections[slot].pointee.generation) {
+                session.admitted = true
+            } else {
+                connections[slot].pointee.pause()  // its turn comes in `admitWaiting`
+            }
         }
         observer.metrics?.add(.connectionsAccepted)
         connections.markDirty(slot)  // starts its idle timer and its receive

@@ -78,19 +78,38 @@ extension HTTPCore {
         return nil
     }
 
-    private func handshakeCompleted(_ tls: TLSSession) {
+    private mutating func handshakeCompleted(_ tls: TLSSession) {
+        handshakeEnded(tls)
         guard let metrics = observer.metrics else { return }
         metrics.add(tls.isTLS13 ? .tlsHandshakes13 : .tlsHandshakes12)
         if tls.resumed { metrics.add(.tlsResumed) }
     }
 
     /// A TLS connection closes: a handshake it never finished is counted by why.
-    func tlsReleased(_ tls: TLSSession) {
-        guard !tls.handshakeDone, let metrics = observer.metrics else { return }
+    mutating func tlsReleased(_ slot: Int, _ tls: TLSSession) {
+        guard !tls.handshakeDone else { return }
+        handshakeEnded(tls)
+        guard let metrics = observer.metrics else { return }
         switch tls.handshakeEnd {
         case .failed: metrics.add(.tlsHandshakesFailed)
         case .timedOut: metrics.add(.tlsHandshakesTimedOut)
         case nil: metrics.add(.tlsHandshakesAbandoned)
+        }
+    }
+
+    /// A handshake the gate counted ended: the oldest waiting connections still open get their turn.
+    private mutating func handshakeEnded(_ tls: TLSSession) {
+        guard tls.admitted else { return }
+        tls.admitted = false
+        tlsGate.finished()
+        while let (slot, generation) = tlsGate.nextWaiting() {
+            let connection = connections[slot]
+            guard connections.isCurrent(slot, generation), connection.isPaused, let waiting = connection.pointee.tls,
+                  !waiting.admitted, !waiting.handshakeDone else { continue }
+            tlsGate.started()
+            waiting.admitted = true
+            connection.pointee.unpause()
+            connections.markDirty(slot)  // its receive is armed in this turn's flush
         }
     }
 

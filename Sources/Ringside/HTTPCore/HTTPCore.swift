@@ -51,6 +51,8 @@ struct HTTPCore: ~Copyable {
     /// The index of the listener whose connections speak TLS (-1: none).
     let tlsListener: Int
     var tlsBuffers = TLSBuffers()
+    /// At most so many handshakes in progress; later connections wait unread (`HTTPCore+TLS.swift`).
+    var tlsGate: TLSHandshakeGate
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
@@ -59,6 +61,7 @@ struct HTTPCore: ~Copyable {
         observer: consuming RequestObserver, dirty: DirtySlots, timers: TimerService, tls: TLSContextStore? = nil
     ) {
         tlsContexts = tls.map { TLSContextStore.Reader($0) }
+        tlsGate = TLSHandshakeGate(limit: max(configuration.tls?.maxHandshakesInProgress ?? 1, 1))
         tlsListener = tls == nil ? -1 : configuration.tls?.port == nil ? 0 : 1
         let limits = configuration.parserLimits
         self.timers = timers

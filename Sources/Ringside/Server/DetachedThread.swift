@@ -25,3 +25,40 @@ package enum DetachedThread {
         }
     }
 }
+
+/// A thread its starter joins: what it runs is over, its captures released,
+/// once ``join()`` returns (a watcher whose objects must be gone before the
+/// process exits).
+final class JoinableThread: @unchecked Sendable {
+    // @unchecked: `thread` is written once, before any other thread can see this object, then only read by `join`.
+    private var thread = pthread_t()
+    private var started = false
+
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Starts `body` on a new thread; nil if none can be made.
+    static func start(_ body: @escaping @Sendable () -> Void) -> JoinableThread? {
+        let handle = JoinableThread()
+        let argument = Unmanaged.passRetained(Body(body)).toOpaque()
+        let result = pthread_create(&handle.thread, nil, { argument in
+            Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, argument)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(argument).release()
+            return nil
+        }
+        handle.started = true
+        return handle
+    }
+
+    /// Waits for the thread to end.
+    func join() {
+        guard started else { return }
+        started = false
+        pthread_join(thread, nil)
+    }
+}

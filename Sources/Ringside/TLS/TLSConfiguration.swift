@@ -36,6 +36,10 @@ extension ServerConfiguration {
         /// changed files are loaded for new connections (open ones keep what
         /// they negotiated). Nil: only ``Server/reloadTLS()`` reloads them.
         public var watchInterval: Duration? = .seconds(2)
+        /// TLS handshakes in progress per worker; connections beyond wait,
+        /// unread, for their turn (their handshake timeout running). Bounds
+        /// what a flood of ClientHellos makes the server hold.
+        public var maxHandshakesInProgress = 128
         /// OpenSSL frees a connection's record buffers while it is idle
         /// (`SSL_MODE_RELEASE_BUFFERS`): less memory per idle connection, an
         /// allocation and a free per busy turn.

@@ -21,8 +21,8 @@ final class TLSContextStore: Sendable {
     private let generation = Atomic<Int>(0)
     /// Written at ``stop()``: wakes the watcher, which then ends.
     private let wakeup: Int32
-    /// The watcher runs (set before its thread starts, cleared as it ends).
-    private let watching = Atomic<Bool>(false)
+    /// The watcher's thread, joined by ``stop()``.
+    private let watcher = Mutex<JoinableThread?>(nil)
 
     private struct State: ~Copyable {
         var context: TLSContext
@@ -69,25 +69,21 @@ final class TLSContextStore: Sendable {
         guard let interval = configuration.watchInterval, interval > .zero, wakeup >= 0 else { return }
         let milliseconds = Int32(clamping: max(interval.clampedNanoseconds / 1_000_000, 10))
         let wakeup = self.wakeup
-        watching.store(true, ordering: .releasing)
-        // Weak: the store's last reference goes with the server's stop, not with this thread,
-        // so its OpenSSL contexts are freed before the process exits.
-        DetachedThread.run { [weak self] in
+        let thread = JoinableThread.start { [self] in
             var descriptor = pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)
-            while poll(&descriptor, 1, milliseconds) == 0 {
-                guard let store = self else { break }
-                store.reloadIfChanged()
-            }
-            self?.watching.store(false, ordering: .releasing)
+            while poll(&descriptor, 1, milliseconds) == 0 { reloadIfChanged() }
         }
+        watcher.withLock { $0 = thread }
     }
 
-    /// Ends the watcher and waits for it (at most a second).
+    /// Ends the watcher and waits for it: once this returns, the store's
+    /// life (and its OpenSSL contexts') is the server's alone, so they are
+    /// freed before the process exits, not after OpenSSL's own clean-up.
     func stop() {
-        guard watching.load(ordering: .acquiring) else { return }
+        guard let thread = watcher.withLock({ $0.take() }) else { return }
         var one: UInt64 = 1
         _ = write(wakeup, &one, 8)
-        for _ in 0..<1000 where watching.load(ordering: .acquiring) { usleep(1000) }
+        thread.join()
     }
 
     /// A worker's view: the context it last read, and the generation it read it at.

@@ -23,6 +23,8 @@ final class TLSSession {
     private(set) var closeNotified = false
     /// OpenSSL's reason for the last failure (an outbound call reports it).
     private(set) var failureReason = ""
+    /// Counted among the worker's handshakes in progress (`TLSHandshakeGate`).
+    var admitted = false
     /// Why an unfinished handshake ended, for the metrics (nil: the peer went away).
     var handshakeEnd: HandshakeEnd?
 
