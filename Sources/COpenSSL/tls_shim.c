@@ -270,7 +270,6 @@ void rs_tls_tickets_set_lifetime(long seconds) {
 
 static int rs_ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cipher,
                               EVP_MAC_CTX *mac, int encrypt) {
-    (void)ssl;
     rs_ticket_key key;
     int which = -1;
     pthread_mutex_lock(&rs_tickets_lock);
@@ -303,7 +302,12 @@ static int rs_ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *i
     }
     OPENSSL_cleanse(&key, sizeof key);
     if (!ok) return -1;
-    return encrypt || which == 0 ? 1 : 2;  // 2: opened with the previous key, so a new ticket
+    if (encrypt) return 1;
+    // 2 asks for a new ticket: after the previous key opened this one, or in
+    // TLS 1.3, whose tickets are for one use (RFC 8446 C.4): OpenSSL's client
+    // (curl's, Python's, ours) forgets a ticket once it has resumed, so
+    // without a fresh one every other connection would be a full handshake.
+    return which == 0 && SSL_version(ssl) != TLS1_3_VERSION ? 1 : 2;
 }
 
 void rs_tls_ctx_use_tickets(SSL_CTX *ctx, long lifetime) {
@@ -357,7 +361,17 @@ int rs_tls_client_prepare(SSL *ssl, const char *host_name, const char *ip, SSL_S
     } else if (ip) {
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip) != 1) return 0;
     }
-    if (*sessions && SSL_set_session(ssl, *sessions) != 1) return 0;
+    if (*sessions && SSL_SESSION_is_resumable(*sessions)) {
+        // A copy is offered: a resumed TLS 1.3 handshake marks the session it
+        // used spent, and the slot's must stay usable for the pool's other
+        // connections until a newer ticket replaces it (an upstream need not
+        // send one on resumption).
+        SSL_SESSION *copy = SSL_SESSION_dup(*sessions);
+        if (!copy) return 0;
+        int ok = SSL_set_session(ssl, copy);
+        SSL_SESSION_free(copy);
+        if (ok != 1) return 0;
+    }
     SSL_set_connect_state(ssl);
     return 1;
 }

@@ -55,10 +55,17 @@ struct TLSSessionTests {
                 let first = try TLSTests.sClient(tlsPort, certificates, [version, "-sess_out", session], send: Self.close)
                 #expect(first.stdout.contains("HTTP/1.1 200 OK") && first.stdout.contains("New, TLSv1."), "\(version)")
                 // SO_REUSEPORT spreads these over both workers: each must accept the other's ticket.
+                // In TLS 1.3 each resumed connection gets a fresh ticket (tickets are for one use,
+                // and OpenSSL's clients drop one once resumed), which the next connection offers.
+                var offered = session
                 for attempt in 0..<8 {
-                    let again = try TLSTests.sClient(tlsPort, certificates, [version, "-sess_in", session], send: Self.close)
+                    let next = "\(session)-\(attempt)"
+                    let again = try TLSTests.sClient(tlsPort, certificates, [version, "-sess_in", offered, "-sess_out", next], send: Self.close)
                     #expect(again.stdout.contains("Reused, TLSv1."), "\(version) attempt \(attempt): \(again.stdout.prefix(600))")
                     #expect(again.stdout.contains("HTTP/1.1 200 OK"))
+                    let renewed = FileManager.default.fileExists(atPath: next)
+                    #expect(renewed == (version == "-tls1_3"), "\(version) attempt \(attempt): a new ticket \(renewed)")
+                    if renewed { offered = next }
                 }
             }
             // Failed (cleartext on the TLS port), timed out (half a ClientHello), abandoned (closed at once).

@@ -82,14 +82,7 @@ extension ClientConnections {
         guard phase != .closing && phase != .free else { return nil }
         if !tls.hasOutput && tls.handshakeDone && phase == .active && table.queues.count(slot) > 0 {
             lendOutput(to: tls)
-            let message = table.queues.message(slot)
-            var taken = 0
-            for index in 0..<Int(message.pointee.msg_iovlen) {
-                let iov = message.pointee.msg_iov[index]
-                let count = tls.write(UnsafeRawBufferPointer(start: iov.iov_base, count: iov.iov_len))
-                taken += count
-                if count < iov.iov_len { break }  // the output buffer is full
-            }
+            let taken = tls.encrypt(table.queues.message(slot))
             if taken > 0 { table.queues.consume(slot, taken) }
         }
         if let message = tls.output() { return message }

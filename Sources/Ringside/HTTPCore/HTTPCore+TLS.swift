@@ -57,14 +57,7 @@ extension HTTPCore {
     mutating func outputTLS(_ slot: Int, _ tls: TLSSession) -> UnsafeMutablePointer<msghdr>? {
         if !tls.hasOutput && tls.handshakeDone && connections.queues.count(slot) > 0 {
             lendOutput(to: tls)
-            let message = connections.queues.message(slot)
-            var taken = 0
-            for index in 0..<Int(message.pointee.msg_iovlen) {
-                let iov = message.pointee.msg_iov[index]
-                let count = tls.write(UnsafeRawBufferPointer(start: iov.iov_base, count: iov.iov_len))
-                taken += count
-                if count < iov.iov_len { break }  // the output buffer is full
-            }
+            let taken = tls.encrypt(connections.queues.message(slot))
             if taken > 0 { answersSent(slot, taken) }
         }
         if !tls.hasOutput && connections[slot].pointee.phase == .finishing && connections.queues.count(slot) == 0

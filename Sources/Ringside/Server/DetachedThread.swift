@@ -30,7 +30,8 @@ package enum DetachedThread {
 /// once ``join()`` returns (a watcher whose objects must be gone before the
 /// process exits).
 final class JoinableThread: @unchecked Sendable {
-    // @unchecked: `thread` is written once, before any other thread can see this object, then only read by `join`.
+    // @unchecked: `thread` and `started` are written by `start`, which its
+    // owner calls once before handing the object on, and read by `join`, once.
     private var thread = pthread_t()
     private var started = false
 
@@ -42,17 +43,23 @@ final class JoinableThread: @unchecked Sendable {
     /// Starts `body` on a new thread; nil if none can be made.
     static func start(_ body: @escaping @Sendable () -> Void) -> JoinableThread? {
         let handle = JoinableThread()
+        return handle.start(body) ? handle : nil
+    }
+
+    /// Starts `body` on a new thread (once); false if none can be made.
+    func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        precondition(!started, "started twice")
         let argument = Unmanaged.passRetained(Body(body)).toOpaque()
-        let result = pthread_create(&handle.thread, nil, { argument in
+        let result = pthread_create(&thread, nil, { argument in
             Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
             return nil
         }, argument)
         guard result == 0 else {
             Unmanaged<Body>.fromOpaque(argument).release()
-            return nil
+            return false
         }
-        handle.started = true
-        return handle
+        started = true
+        return true
     }
 
     /// Waits for the thread to end.

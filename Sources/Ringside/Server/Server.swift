@@ -73,6 +73,8 @@ public final class Server: Service, Sendable {
         var tlsPort: Int?
         /// HTTPS's certificates, reloaded while the server runs.
         var tls: TLSContextStore?
+        /// The thread `run()`'s graceful shutdown stops the server on, joined before `run()` returns.
+        var shutdownThread: JoinableThread?
         var pool: OffloadPool?
         var started = false
         /// Shutdown began; its waiters are resumed once the workers are gone.
@@ -262,6 +264,20 @@ public final class Server: Service, Sendable {
     /// pool's queued jobs and closes the listeners.
     func stop() {
         readiness.set(false)
+        tearDown()
+        let waiters = state.withLock { state in
+            state.shuttingDown = true
+            state.stopped = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Everything ``stop()`` ends, released by the time this returns: before the
+    /// waiters resume, so a program that exits as soon as `run()` returns frees
+    /// no TLS context after OpenSSL's own clean-up at exit.
+    private func tearDown() {
         let (workers, pool, listeners, observability, tls) = state.withLock { state in
             defer {
                 state.workers = []
@@ -278,13 +294,6 @@ public final class Server: Service, Sendable {
         observability.stop()
         pool?.stop()
         listeners.forEach { _ = close($0) }
-        let waiters = state.withLock { state in
-            state.shuttingDown = true
-            state.stopped = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume() }
     }
 
     private func waitUntilStopped() {
@@ -319,9 +328,17 @@ public final class Server: Service, Sendable {
             }
         } onCancelOrGracefulShutdown: { [self] in
             logger.info("stopping")
-            // The drain takes seconds: on a thread of its own, not the caller's executor.
-            DetachedThread.run { self.shutDown() }
+            // The drain takes seconds: on a thread of its own, not the caller's executor. Joined
+            // below, so nothing the server held is released after `run()` returned (a program
+            // may exit then, and OpenSSL's objects must go before its clean-up at exit).
+            let thread = JoinableThread()
+            state.withLock { $0.shutdownThread = thread }
+            if !thread.start({ self.shutDown() }) {
+                state.withLock { $0.shutdownThread = nil }
+                DetachedThread.run { self.shutDown() }
+            }
         }
+        state.withLock { $0.shutdownThread.take() }?.join()
     }
 
     /// ``start()``, stopping what did start when it fails.

@@ -19,6 +19,8 @@ final class TLSSession {
     /// Of `io.out_len`, the bytes already sent.
     private var sentCount = 0
     private(set) var handshakeDone = false
+    /// An outbound connection's session.
+    private(set) var isClient = false
     /// Our close_notify is written (it goes out before the connection closes).
     private(set) var closeNotified = false
     /// OpenSSL's reason for the last failure (an outbound call reports it).
@@ -47,6 +49,7 @@ final class TLSSession {
     ) {
         guard let ssl = SSL_new(context.context) else { return nil }
         self.init(ssl)
+        isClient = true
         guard rs_tls_client_prepare(ssl, hostName, ip, sessions) == 1 else {
             ERR_clear_error()
             return nil
@@ -67,6 +70,12 @@ final class TLSSession {
     }
 
     deinit {
+        if isClient && handshakeDone {
+            // Freed without a shutdown, OpenSSL marks the session not resumable (a "bad
+            // session"), and with it the ticket the pool's next connections offer: a pooled
+            // connection closed at its idle timeout would cost every later one a full handshake.
+            SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+        }
         SSL_free(ssl)
         io.deallocate()
         iov.deallocate()
@@ -191,8 +200,21 @@ final class TLSSession {
         return step(after: 0)
     }
 
+    /// Encrypts the queued cleartext `message` points at, iovec by iovec,
+    /// while the output buffer has room; returns the cleartext bytes taken.
+    func encrypt(_ message: UnsafeMutablePointer<msghdr>) -> Int {
+        var taken = 0
+        for index in 0..<Int(message.pointee.msg_iovlen) {
+            let iov = message.pointee.msg_iov[index]
+            let count = write(UnsafeRawBufferPointer(start: iov.iov_base, count: iov.iov_len))
+            taken += count
+            if count < iov.iov_len { break }  // the output buffer is full
+        }
+        return taken
+    }
+
     /// Encrypts as much of `bytes` as the output buffer has room for; returns the bytes taken.
-    func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+    private func write(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard !bytes.isEmpty else { return 0 }
         var written = 0
         if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &written) == 1 { return written }
