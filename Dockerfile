@@ -11,7 +11,7 @@ FROM swift:6.3-bookworm AS build
 # security revision, so a pin breaks the build at the next update; the base tag pins the release.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing-dev libsodium-dev libssl-dev pkg-config \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing-dev libsodium-dev libssl-dev libnghttp2-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so a source change does not fetch them again.
@@ -45,7 +45,7 @@ CMD ["serve", "--host", "0.0.0.0", "--port", "3000"]
 FROM debian:bookworm-slim AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing2 libsodium23 libssl3 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing2 libsodium23 libssl3 libnghttp2-14 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 ringside \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ringside

@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 PORT ?= 3000
-APT_PACKAGES = liburing-dev libsodium-dev libssl-dev pkg-config iproute2
+APT_PACKAGES = liburing-dev libsodium-dev libssl-dev libnghttp2-dev pkg-config iproute2
 BENCH_PACKAGES = wrk procps python3-venv linux-perf perl
 # Clients nobody here wrote, for the live TLS tests (with Python's ssl from the test venv).
 TEST_PACKAGES = curl openssl nghttp2-client
@@ -35,15 +35,15 @@ release: deps
 run: release
 	.build/release/ringside serve --port $(PORT)
 
-# The Python the tests use: prometheus-client's exposition parser checks /metrics (MetricsTests).
+# The Python the tests use: prometheus-client's exposition parser checks /metrics (MetricsTests); h2 drives HTTP/2 frames by hand (HTTP2AbuseTests).
 TEST_VENV = .venv-test
-$(TEST_VENV)/.installed:
+$(TEST_VENV)/.installed-h2:
 	@dpkg -s python3-venv >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	/usr/bin/python3 -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install -q prometheus-client==0.26.0
+	$(TEST_VENV)/bin/pip install -q prometheus-client==0.26.0 h2==4.1.0
 	touch $@
 
-test-deps: $(TEST_VENV)/.installed
+test-deps: $(TEST_VENV)/.installed-h2
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

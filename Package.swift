@@ -46,6 +46,8 @@ let package = Package(
             name: "COpenSSL",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // The system libnghttp2 (Debian libnghttp2-dev): HTTP/2 framing, HPACK, streams.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         // Swift face of one ring: setup, SQE prep, CQE batches, buffer rings.
         .target(name: "IOUring", dependencies: ["CLiburing"], swiftSettings: swiftSettings),
         // HTTP/1.1 request parser and response encoding. Pure: no I/O.
@@ -54,7 +56,7 @@ let package = Package(
         .target(
             name: "Ringside",
             dependencies: [
-                "IOUring", "HTTP1", "CLinuxShim", "COpenSSL",
+                "IOUring", "HTTP1", "CLinuxShim", "COpenSSL", "CNGHTTP2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

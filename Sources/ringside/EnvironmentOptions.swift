@@ -28,11 +28,12 @@ enum EnvironmentOptions {
         "lockout-capacity", "upstream", "upstream-connections", "upstream-queue", "upstream-timeout",
         "upstream-idle-timeout", "upstream-max-body", "max-outbound-connections", "tls-cert", "tls-key", "tls-port",
         "tls-ticket-lifetime", "tls-watch-interval", "tls-max-handshakes", "upstream-ca", "upstream-server-name", "upstream-cert", "upstream-key",
+        "http2-max-streams",
     ]
     /// Flags without a `--no-` form: true adds the flag.
     static let flags = ["pin-cpus", "tls-keep-buffers"]
     /// Flags with a `--no-` form.
-    static let invertibleFlags = ["metrics", "request-ids"]
+    static let invertibleFlags = ["metrics", "request-ids", "http2"]
 
     /// The variable for option `name`: `max-body` → `RINGSIDE_MAX_BODY`.
     static func variable(_ name: String) -> String {

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "HTTPS")
     var tls: TLSOptions
 
+    @OptionGroup(title: "HTTP/2")
+    var http2: HTTP2Options
+
     @Option(help: "io_uring submission-queue entries per worker (the completion queue gets 4x).")
     var ringEntries = 1024
 
@@ -108,6 +111,7 @@ struct Serve: AsyncParsableCommand {
             requestIDs: observability.requestIds)
         configuration.offloadNice = workloads.offloadNice
         configuration.tls = tls.configuration
+        configuration.http2 = http2.configuration
         let logger = Logger(label: "ringside")
         let server = Server(configuration: configuration, router: router, logger: logger)
         let boundPort: Int

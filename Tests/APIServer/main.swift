@@ -1,7 +1,7 @@
 // The server the API tests run: one route per feature of the library's
 // handler API. Same command line as `ringside serve` (host, port, workers,
 // engine), plus --offload-threads N, --offload-queue N, --max-body N,
-// --handler-timeout N, --middleware, --upstream-port P, --max-outbound N and
+// --handler-timeout N, --send-timeout N, --middleware, --upstream-port P, --max-outbound N and
 // --request-ids; its users' metrics (swift-metrics) are served at /metrics
 // with the built-in ones.
 import APIRoutes
@@ -27,6 +27,7 @@ if let threads = option("--offload-threads").flatMap(Int.init) { configuration.o
 if let depth = option("--offload-queue").flatMap(Int.init) { configuration.offloadQueueDepth = depth }
 if let limit = option("--max-body").flatMap(Int.init) { configuration.maxBodyBytes = limit }
 if let seconds = option("--handler-timeout").flatMap(Int.init) { configuration.timeouts.handler = .seconds(seconds) }
+if let seconds = option("--send-timeout").flatMap(Int.init) { configuration.timeouts.send = .seconds(seconds) }
 if let count = option("--max-outbound").flatMap(Int.init) { configuration.maxOutboundConnectionsPerWorker = count }
 configuration.requestIDs = CommandLine.arguments.contains("--request-ids")
 configuration.metrics.registry = RingsideMetrics.bootstrap()

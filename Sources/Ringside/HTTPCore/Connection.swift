@@ -75,6 +75,14 @@ struct Connection {
     var handler: HandlerState?
     /// HTTPS: the connection's TLS layer (nil: cleartext).
     var tls: TLSSession?
+    /// HTTP/2: the connection's protocol state (nil: HTTP/1.1), see `HTTPCore+HTTP2.swift`.
+    var http2: HTTP2Connection?
+    /// A stream slot: the slot of the HTTP/2 connection it serves a stream of (-1: a connection of its own).
+    var parent: Int32 = -1
+    /// A stream slot's stream.
+    var streamID: Int32 = 0
+    /// Bytes arrived on the connection (the HTTP/2 preface is looked for in its first ones).
+    var sawInput = false
     /// How to frame the response a waiting handler will produce (set by ``beginWaiting(_:)``).
     private(set) var waitingFraming = ResponseFraming.keepAlive
 
@@ -89,6 +97,7 @@ struct Connection {
 extension Connection: TableSlot {
     @inline(__always) static func isOpen(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.isOpen }
     @inline(__always) static func isDirty(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.isDirty }
+    static func ownsDescriptor(_ slot: UnsafeMutablePointer<Connection>) -> Bool { slot.pointee.parent < 0 }
 }
 
 // MARK: - Reading the state
@@ -131,6 +140,7 @@ extension Connection {
     /// The socket closed: the slot holds no connection (its table bumps the generation).
     mutating func release() {
         tls = nil
+        http2 = nil
         phase = .free
         flags = Flags(rawValue: 0)
         fd = -1

@@ -75,8 +75,14 @@ extension HTTPCore: SlotOwner {
     /// `slot`'s queue, while it has one to send (over TLS, its ciphertext).
     @inline(__always)
     mutating func output(_ slot: Int) -> UnsafeMutablePointer<msghdr>? {
-        guard connections[slot].pointee.phase != .closing else { return nil }
-        if let tls = connections[slot].pointee.tls { return outputTLS(slot, tls) }
+        let connection = connections[slot]
+        if connection.pointee.parent >= 0 {
+            stageHTTP2(slot)  // a stream slot: its answer goes to its connection's HTTP/2 layer
+            return nil
+        }
+        guard connection.pointee.phase != .closing else { return nil }
+        if let session = connection.pointee.http2 { outputHTTP2(slot, session) }
+        if let tls = connection.pointee.tls { return outputTLS(slot, tls) }
         guard connections.queues.count(slot) > 0 else { return nil }
         return connections.queues.message(slot)
     }
@@ -86,6 +92,11 @@ extension HTTPCore: SlotOwner {
     /// its state calls for.
     mutating func nextStep(_ slot: Int) -> SlotStep {
         let connection = connections[slot]
+        if connection.pointee.parent >= 0 {
+            // A stream slot has no socket: the backend never hears of it.
+            if connection.isOpen { updateTimer(slot) }
+            return .none
+        }
         let step: SlotStep
         switch connection.pointee.phase {
         case .free:
@@ -128,6 +139,7 @@ extension HTTPCore: SlotOwner {
             handler.offloaded?.abandon()
             handler.reset()  // the object serves the slot's next connection
         }
+        if let session = connection.pointee.http2 { releaseHTTP2(session) }
         if let tls = connection.pointee.tls {
             tlsReleased(slot, tls)
             if let buffer = tls.detachBuffer() { tlsBuffers.giveBack(buffer) }
@@ -189,6 +201,7 @@ extension HTTPCore {
     mutating func beginDrain() {
         draining = true
         connections.markAllOpen()  // their idle timers shorten
+        drainHTTP2()
     }
 
     /// After a drain timed out: the descriptors of connections still open are closed.

@@ -28,6 +28,7 @@ extension HTTPCore {
             switch tls.handshake() {
             case .plaintext:
                 handshakeCompleted(tls)
+                if tls.negotiatedHTTP2 { startHTTP2(slot) }
             case .needMore:
                 return
             case .closed, .failed:

@@ -53,6 +53,10 @@ struct HTTPCore: ~Copyable {
     var tlsBuffers = TLSBuffers()
     /// At most so many handshakes in progress; later connections wait unread (`HTTPCore+TLS.swift`).
     var tlsGate: TLSHandshakeGate
+    /// HTTP/2's settings, and where a stream's answer head is read back (`HTTPCore+HTTP2.swift`).
+    let http2Settings: ServerConfiguration.HTTP2
+    let http2Scratch: UnsafeMutableRawBufferPointer
+    let responseFields: UnsafeMutableBufferPointer<HeaderField>
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
@@ -89,11 +93,16 @@ struct HTTPCore: ~Copyable {
         serverFields.copyBytes(from: fields.utf8)
         fixedBytes = FixedBytes()
         self.observer = observer
+        http2Settings = configuration.http2
+        http2Scratch = .allocate(byteCount: 64 << 10, alignment: 8)
+        responseFields = .allocate(capacity: 256)
     }
 
     deinit {
         headers.deallocate()
         serverFields.deallocate()
+        http2Scratch.deallocate()
+        responseFields.deallocate()
     }
 
     /// Once a wall-clock second: the date in every response.
@@ -107,6 +116,10 @@ struct HTTPCore: ~Copyable {
     mutating func receive(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
         observer.metrics?.add(.bytesReceived, UInt64(bytes.count))
         let connection = connections[slot]
+        if let session = connection.pointee.http2 { return receiveHTTP2(slot, session, bytes) }
+        if !connection.pointee.sawInput && startsHTTP2(slot, bytes), let session = connection.pointee.http2 {
+            return receiveHTTP2(slot, session, bytes)
+        }
         switch connection.pointee.phase {
         case .serving:
             break

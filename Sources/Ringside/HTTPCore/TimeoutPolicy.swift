@@ -29,6 +29,12 @@ struct TimeoutPolicy {
             return .linger
         case .serving, .finishing:
             if queued > 0 { return .send }
+            // An HTTP/2 connection idles only without streams (each stream slot has its own
+            // timers); answers waiting for a window the peer does not open are a stalled send.
+            if let session = connection.pointee.http2 {
+                if session.hasStagedData { return .send }
+                return session.streams.isEmpty && connection.pointee.phase == .serving ? .idle : .none
+            }
             // A TLS handshake must finish within the header timeout (a client that drips one).
             if let tls = connection.pointee.tls, !tls.handshakeDone { return .header }
             if connection.isWaiting {

@@ -202,7 +202,8 @@ public final class Server: Service, Sendable {
         try startObservability(&observability, engine: engine, pool: pool)
         // Certificates are read and checked before any worker serves: a bad one stops the start.
         if let settings = configuration.tls {
-            tls = try TLSContextStore(settings, logger: logger)
+            let alpn = configuration.http2.enabled ? ["h2", "http/1.1"] : ["http/1.1"]
+            tls = try TLSContextStore(settings, alpn: alpn, logger: logger)
             tls?.startWatching()
         }
         let sockets = wire == nil ? listeners : [-1]

@@ -85,6 +85,8 @@ public struct ServerConfiguration: Sendable {
     public var requestIDs: Bool
     /// HTTPS on the listener (nil: cleartext HTTP).
     public var tls: TLS? = nil
+    /// HTTP/2 with prior knowledge beside HTTP/1.1 (``HTTP2``).
+    public var http2 = HTTP2()
 
     /// The defaults suit a server with thousands of keep-alive clients; every limit is explicit.
     public init(

@@ -14,8 +14,14 @@ protocol TableSlot {
     /// `pointee` can copy the whole slot.
     static func isOpen(_ slot: UnsafeMutablePointer<Self>) -> Bool
     static func isDirty(_ slot: UnsafeMutablePointer<Self>) -> Bool
+    /// The slot's `fd` is its own to close (an HTTP/2 stream slot's is its connection's).
+    static func ownsDescriptor(_ slot: UnsafeMutablePointer<Self>) -> Bool
     /// The dirty-list flag (see ``DirtySlots``).
     mutating func setDirty(_ dirty: Bool)
+}
+
+extension TableSlot {
+    static func ownsDescriptor(_ slot: UnsafeMutablePointer<Self>) -> Bool { true }
 }
 
 /// One kind's slots, allocated once when the worker starts: the slots
@@ -107,6 +113,6 @@ struct SlotTable<Slot: TableSlot>: ~Copyable {
 
     /// After a drain timed out: closes the sockets of slots still open.
     func closeOpenDescriptors() {
-        for slot in 0..<capacity where Slot.isOpen(slots + slot) { close(slots[slot].fd) }
+        for slot in 0..<capacity where Slot.isOpen(slots + slot) && Slot.ownsDescriptor(slots + slot) { close(slots[slot].fd) }
     }
 }

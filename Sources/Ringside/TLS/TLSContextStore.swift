@@ -23,6 +23,7 @@ final class TLSContextStore: Sendable {
     private let wakeup: Int32
     /// The watcher's thread, joined by ``stop()``.
     private let watcher = Mutex<JoinableThread?>(nil)
+    private let alpn: [String]
 
     private struct State: ~Copyable {
         var context: TLSContext
@@ -31,11 +32,13 @@ final class TLSContextStore: Sendable {
     }
 
     /// Reads the files and makes the first context; throws if they cannot serve.
-    init(_ configuration: ServerConfiguration.TLS, logger: Logger) throws(TLSSetupError) {
+    /// `alpn`: the protocols offered, in the server's order of preference.
+    init(_ configuration: ServerConfiguration.TLS, alpn: [String] = ["http/1.1"], logger: Logger) throws(TLSSetupError) {
         self.configuration = configuration
+        self.alpn = alpn
         self.logger = logger
         let signatures = TLSContextStore.signatures(configuration)
-        state = Mutex(State(context: try TLSContext(configuration), tried: signatures))
+        state = Mutex(State(context: try TLSContext(configuration, alpn: alpn), tried: signatures))
         wakeup = eventfd(0, Int32(EFD_CLOEXEC))
     }
 
@@ -47,7 +50,7 @@ final class TLSContextStore: Sendable {
     func reload() throws(TLSSetupError) {
         let signatures = TLSContextStore.signatures(configuration)
         state.withLock { $0.tried = signatures }
-        let context = try TLSContext(configuration)
+        let context = try TLSContext(configuration, alpn: alpn)
         state.withLock { $0.context = context }
         generation.add(1, ordering: .releasing)
         logger.notice("TLS certificates reloaded", metadata: ["certificates": "\(configuration.certificates.count)"])

@@ -181,6 +181,14 @@ final class TLSSession {
 
     var isTLS13: Bool { minorVersion == 3 }
 
+    /// ALPN chose `h2`.
+    var negotiatedHTTP2: Bool {
+        var protocolName: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &protocolName, &length)
+        return length == 2 && protocolName?[0] == UInt8(ascii: "h") && protocolName?[1] == UInt8(ascii: "2")
+    }
+
     /// The handshake resumed a session from a ticket.
     var resumed: Bool { SSL_session_reused(ssl) == 1 }
 
