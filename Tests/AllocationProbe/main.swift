@@ -115,6 +115,10 @@ for request in [get, missing, head, handler] {
     observedClient.run(request, times: 1000, pipelined: 1)
     observedClient.run(request, times: 1000, pipelined: 16)
 }
+// HTTP/2 with prior knowledge on the cleartext server: one stream at a time, and 16 at once.
+var h2Client = H2ProbeClient(port: port)
+h2Client.run(path: "/v1/avatar", times: 1000, concurrent: 1, bodyLength: 3696)
+h2Client.run(path: "/v1/avatar", times: 1000, concurrent: 16, bodyLength: 3696)
 for tlsClient in [tlsReleasingClient, tlsKeepingClient] {
     tlsClient.run(get, times: 1000, pipelined: 1)
     tlsClient.run(get, times: 1000, pipelined: 16)
@@ -153,6 +157,13 @@ measure("ids-notfound", missing, times: 2_000, pipelined: 1, on: observedClient)
 measure("ids-head", head, times: 2_000, pipelined: 1, on: observedClient)
 measure("ids-handler", handler, times: 10_000, pipelined: 1, on: observedClient)
 measure("ids-handlerpipelined", handler, times: 10_000, pipelined: 16, on: observedClient)
+// Over h2c: the stream slot's request and answer, nghttp2's frames.
+let h2Before = rs_allocations()
+h2Client.run(path: "/v1/avatar", times: 10_000, concurrent: 1, bodyLength: 3696)
+print("scenario=h2c-single requests=10000 allocations=\(rs_allocations() - h2Before)")
+let h2MultiplexedBefore = rs_allocations()
+h2Client.run(path: "/v1/avatar", times: 10_000, concurrent: 16, bodyLength: 3696)
+print("scenario=h2c-multiplexed16 requests=10000 allocations=\(rs_allocations() - h2MultiplexedBefore)")
 // Over TLS after the handshake: OpenSSL's record layer with its buffers released while idle, and kept.
 measure("tls-keepalive", get, times: 10_000, pipelined: 1, on: tlsReleasingClient)
 measure("tls-pipelined16", get, times: 10_000, pipelined: 16, on: tlsReleasingClient)

@@ -39,9 +39,9 @@ struct AccessLogTests {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         try #require(lines.count == expected.count, "\(lines)")
         for (line, want) in zip(lines, expected) {
-            // 2026-11-23T04:55:47.123Z 127.0.0.1:51234 "GET /v1/avatar" 200 3869 0.000000 one -
+            // 2026-11-23T04:55:47.123Z 127.0.0.1:51234 "GET /v1/avatar" 200 3869 0.000000 one - HTTP/1.1
             let parts = line.split(separator: " ").map(String.init)
-            try #require(parts.count == 9, "\(line)")
+            try #require(parts.count == 10, "\(line)")
             #expect(parts[0].count == 24 && parts[0].hasSuffix("Z") && parts[0].contains("T"), "\(line)")
             #expect(parts[1].hasPrefix("127.0.0.1:"), "\(line)")
             #expect(parts[2] == "\"\(want.method)" && parts[3] == "\(want.path)\"", "\(line)")
@@ -49,6 +49,7 @@ struct AccessLogTests {
             #expect(Double(parts[6]).map { $0 >= 0 && $0 < 5 } == true, "\(line)")
             #expect(parts[7] == want.id, "\(line)")
             #expect(parts[8] == "-", "cleartext: \(line)")
+            #expect(parts[9] == "HTTP/1.1", "\(line)")
         }
     }
 
@@ -65,7 +66,8 @@ struct AccessLogTests {
             try #require(access.count == 2, "\(server.stdout)")
             let objects = try access.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
             #expect(objects[0]["method"] as? String == "GET" && objects[0]["path"] as? String == "/v1/avatar")
-            #expect(objects[0]["status"] as? Int == 200 && objects[0]["request_id"] is NSNull && objects[0]["tls"] is NSNull)
+            #expect(objects[0]["status"] as? Int == 200 && objects[0]["request_id"] is NSNull && objects[0]["tls"] is NSNull
+                    && objects[0]["protocol"] as? String == "HTTP/1.1")
             #expect(objects[1]["path"] as? String == "/missing\"quote" && objects[1]["status"] as? Int == 404)
             #expect((objects[0]["remote"] as? String)?.hasPrefix("127.0.0.1:") == true)
             #expect(objects[0]["duration"] is NSNumber && objects[0]["bytes"] as? Int ?? 0 > 3696)

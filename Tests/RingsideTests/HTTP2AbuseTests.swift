@@ -4,8 +4,8 @@ import Testing
 /// The known HTTP/2 denial-of-service shapes and protocol errors, one test
 /// each, on both engines: each ends in GOAWAY with the code RFC 9113 or
 /// `HTTP2Limits` names (or, for a stall, the send timeout's close), and the
-/// server goes on serving other connections.
-@Suite("HTTP/2 abuse")
+/// server goes on serving other connections. Serialized: the floods send tens of MB.
+@Suite("HTTP/2 abuse", .serialized)
 struct HTTP2AbuseTests {
     static let engines = ["uring", "epoll"]
 

@@ -79,10 +79,10 @@ struct HTTP2Frames: Decodable {
                 stream = 1 + 2 * index
                 out += head(stream, "/async/sleep?ms=50") + RstStreamFrame(stream, error_code=8).serialize()
         elif case == "ping-flood":
-            # More answers than the kernel's socket buffers hold (about 7 MB of them).
-            out += PingFrame(0, opaque_data=b"12345678").serialize() * 400000
+            # More answers than the kernel's socket buffers hold (34 MB of them).
+            out += PingFrame(0, opaque_data=b"12345678").serialize() * 2000000
         elif case == "settings-flood":
-            out += SettingsFrame(0).serialize() * 800000
+            out += SettingsFrame(0).serialize() * 4000000
         elif case == "continuation-flood":
             out += head(1, end_headers=False)
             out += b"".join(ContinuationFrame(1, encoder.encode([("x-a", "b")])).serialize() for _ in range(40))
@@ -106,10 +106,17 @@ struct HTTP2Frames: Decodable {
             out += head(1, "/async/sleep?ms=700")
         else:
             raise SystemExit("unknown case " + case)
-        try:
-            sock.sendall(out)
-        except OSError:
-            pass
+        def send_all():
+            try:
+                sock.sendall(out)
+            except OSError:
+                pass
+        # The flood goes out from a thread; the answers are read only after it, or after 2 s if
+        # the server stopped reading (its GOAWAY then waits behind what it queued).
+        import threading
+        sender = threading.Thread(target=send_all, daemon=True)
+        sender.start()
+        sender.join(2 if case.endswith("-flood") else 30)
         if pid:
             time.sleep(0.2)
             os.kill(pid, signal.SIGTERM)

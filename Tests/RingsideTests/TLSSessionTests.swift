@@ -242,14 +242,21 @@ struct TLSSessionTests {
                 #expect(result.stdout.contains("HTTP/1.1 200 OK"), "\(version)")
             }
             _ = try RawClient(port: server.port).exchange("GET", "/healthz")
+            // A stream of an HTTP/2 connection over TLS: its connection's version, and the protocol.
+            let h2 = try runCommand("/usr/bin/curl", [
+                "-sS", "--http2", "--cacert", certificates.ca, "--resolve", "localhost:\(tlsPort):127.0.0.1",
+                "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:\(tlsPort)/healthz",
+            ])
+            #expect(h2.stdout == "2", "\(h2.stderr)")
             var objects: [[String: Any]] = []
-            for _ in 0..<50 where objects.count < 3 {
+            for _ in 0..<50 where objects.count < 4 {
                 usleep(100_000)
                 objects = server.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
                     try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
                 }
             }
-            #expect(objects.map { $0["tls"] as? String ?? "-" } == ["1.3", "1.2", "-"], "\(server.stdout)")
+            #expect(objects.map { $0["tls"] as? String ?? "-" } == ["1.3", "1.2", "-", "1.3"], "\(server.stdout)")
+            #expect(objects.map { $0["protocol"] as? String ?? "-" } == ["HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/2"])
         }
     }
 

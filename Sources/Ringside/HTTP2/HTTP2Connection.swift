@@ -1,5 +1,8 @@
 import CNGHTTP2
 import HTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP/2 connection's protocol state: libnghttp2's server session,
 /// driven without its I/O (bytes in through `mem_recv`, frames out through
@@ -51,6 +54,15 @@ final class HTTP2Connection {
         var ended = false
         /// nghttp2 asked for data there was none of: resume it when some is staged.
         var deferred = false
+        /// A body of known length is not staged: DATA is written straight from
+        /// the stream slot's queue (`queue`, its `msghdr`), where `queued` of its
+        /// bytes wait, `taken` were written since the HTTP core last consumed
+        /// them, and `left` are still to write in all. Nil once the slot is freed.
+        var direct = false
+        var queue: UnsafeMutablePointer<msghdr>?
+        var queued = 0
+        var taken = 0
+        var left = 0
 
         var stagedCount: Int { staged.count - stagedStart }
     }
@@ -72,15 +84,20 @@ final class HTTP2Connection {
     private(set) var session: OpaquePointer?
     var streams: [Int32: Stream] = [:]
     var events: [Event] = []
+    /// The events being applied (swapped with ``events``, so neither array is copied).
+    var applying: [Event] = []
     /// The bytes events refer to; emptied once they are applied.
     var arena: [UInt8] = []
-    /// Streams whose staging nghttp2 drained: their slots may stage more.
+    /// Streams DATA was written for, or whose staging drained: their slots consume and stage more.
     var drained: [Int32] = []
+    var consuming: [Int32] = []
     /// The response head being submitted: its names and values, and where each lies.
     private var fieldBytes: [UInt8] = []
     private var fieldSpans: [(name: Range<Int>, value: Range<Int>)] = []
-    /// Frames gathered by ``send()``.
-    private var outgoing: [UInt8] = []
+    /// The connection's output buffers, reused once their send completed.
+    private var buffers: [OutputBuffer] = []
+    /// The buffer ``send()`` is filling.
+    private var writing: OutputBuffer?
     /// The highest stream id a HEADERS frame named.
     private var highestStream: Int32 = 0
     /// The header block being read, its fields as HTTP/1.1 lines.
@@ -114,6 +131,7 @@ final class HTTP2Connection {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, HTTP2Connection.onFrame)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, HTTP2Connection.onData)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, HTTP2Connection.onStreamClose)
+        nghttp2_session_callbacks_set_send_data_callback(callbacks, HTTP2Connection.sendData)
         var option: OpaquePointer?
         guard nghttp2_option_new(&option) == 0, let option else { return nil }
         defer { nghttp2_option_del(option) }
@@ -184,7 +202,7 @@ final class HTTP2Connection {
     }
 
     /// Some stream has body bytes nghttp2 has not sent yet (waiting for the peer's window).
-    var hasStagedData: Bool { streams.values.contains { $0.stagedCount > 0 } }
+    var hasStagedData: Bool { streams.values.contains { $0.stagedCount > 0 || $0.queued > 0 } }
 
     /// The peer and we are both done: nothing more to read or write.
     var isFinished: Bool {
@@ -194,20 +212,36 @@ final class HTTP2Connection {
 
     // MARK: Output
 
+    /// Output buffers' size: a send carries up to this much of the connection's frames.
+    static let outputSize = 128 << 10
+    /// Room kept for one more frame (a full DATA frame and its header).
+    private static let frameRoom = 16384 + 9
+
     /// Frames nghttp2 has ready, in one buffer to queue; nil when none.
-    /// (Each chunk `mem_send` gives is valid only until its next call.)
+    /// DATA goes from the staging straight into the buffer (`sendData`);
+    /// the other frames are copied from `mem_send`'s chunk, valid only until its next call.
     func send() -> OutputBuffer? {
         guard let session else { return nil }
-        outgoing.removeAll(keepingCapacity: true)
-        while true {
+        let buffer = spareBuffer()
+        writing = buffer
+        defer { writing = nil }
+        while buffer.count + Self.frameRoom <= Self.outputSize {
             var data: UnsafePointer<UInt8>?
             let count = nghttp2_session_mem_send(session, &data)
             guard count > 0, let data else { break }
-            outgoing.append(contentsOf: UnsafeBufferPointer(start: data, count: count))
+            buffer.append(UnsafeRawBufferPointer(start: data, count: count))
         }
-        guard !outgoing.isEmpty else { return nil }
-        let buffer = OutputBuffer.make(capacity: outgoing.count)
-        outgoing.withUnsafeBytes { buffer.append($0) }
+        return buffer.count > 0 ? buffer : nil
+    }
+
+    /// A buffer no send still holds, emptied (at most two per connection are in use at once).
+    private func spareBuffer() -> OutputBuffer {
+        for index in buffers.indices where isKnownUniquelyReferenced(&buffers[index]) {
+            buffers[index].clear()
+            return buffers[index]
+        }
+        let buffer = OutputBuffer.make(capacity: Self.outputSize)
+        buffers.append(buffer)
         return buffer
     }
 
@@ -226,7 +260,14 @@ final class HTTP2Connection {
         let nameStart = fieldBytes.count
         for byte in name { fieldBytes.append(byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) }
         let valueStart = fieldBytes.count
-        if let value { fieldBytes.append(contentsOf: value) } else { fieldBytes.append(contentsOf: String(number).utf8) }
+        if let value {
+            fieldBytes.append(contentsOf: value)
+        } else {
+            // A status: three digits.
+            fieldBytes.append(UInt8(ascii: "0") + UInt8(number / 100 % 10))
+            fieldBytes.append(UInt8(ascii: "0") + UInt8(number / 10 % 10))
+            fieldBytes.append(UInt8(ascii: "0") + UInt8(number % 10))
+        }
         fieldSpans.append((nameStart..<valueStart, valueStart..<fieldBytes.count))
     }
 
@@ -244,13 +285,6 @@ final class HTTP2Connection {
             var provider = nghttp2_data_provider(source: nghttp2_data_source(fd: 0), read_callback: HTTP2Connection.readBody)
             return nghttp2_submit_response(session, stream, &nva, nva.count, &provider) == 0
         }
-    }
-
-    /// Body bytes were staged for `stream`: DATA it had no bytes for can go now.
-    func resume(_ stream: Int32) {
-        guard let session, streams[stream]?.deferred == true else { return }
-        streams[stream]?.deferred = false
-        nghttp2_session_resume_data(session, stream)
     }
 
     /// Ends `stream` with RST_STREAM (`code`: an HTTP/2 error code).
@@ -338,34 +372,69 @@ final class HTTP2Connection {
         return 0
     }
 
-    /// nghttp2 asks for up to `length` bytes of `stream`'s body.
-    private static let readBody: nghttp2_data_source_read_callback = { _, stream, buffer, length, flags, _, userData in
+    /// nghttp2 asks for up to `length` bytes of `stream`'s body: says how
+    /// many there are (NO_COPY: ``sendData`` writes them, with their frame header).
+    private static let readBody: nghttp2_data_source_read_callback = { _, stream, _, length, flags, _, userData in
         let this = connection(userData)
-        guard let buffer, var state = this.streams[stream] else {
-            return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+        guard let state = this.streams[stream], !state.direct || state.queue != nil else {
+            return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)  // its slot is gone: nghttp2 resets the stream
         }
-        let count = min(length, state.stagedCount)
-        if count > 0 {
-            state.staged.withUnsafeBytes {
-                buffer.update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self) + state.stagedStart, count: count)
-            }
-            state.stagedStart += count
-            if state.stagedCount == 0 {
-                state.staged.removeAll(keepingCapacity: true)
-                state.stagedStart = 0
-            }
-        }
-        if state.stagedCount == 0 && state.ended {
+        let available = state.direct ? state.queued : state.stagedCount
+        let count = min(length, available)
+        flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_NO_COPY.rawValue)
+        if state.direct ? count == state.left : count == state.stagedCount && state.ended {
             flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
         } else if count == 0 {
-            state.deferred = true
-            this.streams[stream] = state
+            this.streams[stream]?.deferred = true
             this.drained.append(stream)
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
         }
-        if !state.ended && state.stagedCount < HTTP2Connection.stagingLimit / 2 { this.drained.append(stream) }
-        this.streams[stream] = state
         return count
+    }
+
+    /// A DATA frame of `length` body bytes: its header and payload go into the buffer being filled.
+    private static let sendData: nghttp2_send_data_callback = { _, frame, header, length, _, userData in
+        let this = connection(userData)
+        guard let frame, let header, let buffer = this.writing else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+        guard buffer.count + 9 + length <= HTTP2Connection.outputSize else { return Int32(NGHTTP2_ERR_WOULDBLOCK.rawValue) }
+        let stream = frame.pointee.hd.stream_id
+        guard var state = this.streams.removeValue(forKey: stream) else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+        defer { this.streams[stream] = state }
+        buffer.append(UnsafeRawBufferPointer(start: header, count: 9))
+        if state.direct {
+            guard let queue = state.queue else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+            copy(from: queue, skipping: state.taken, count: length, into: buffer)
+            state.taken += length
+            state.queued -= length
+            state.left -= length
+            this.drained.append(stream)  // the HTTP core consumes what was taken
+            return 0
+        }
+        state.staged.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[state.stagedStart..<(state.stagedStart + length)])) }
+        state.stagedStart += length
+        if state.stagedCount == 0 {
+            state.staged.removeAll(keepingCapacity: true)
+            state.stagedStart = 0
+        }
+        if !state.ended && state.stagedCount < HTTP2Connection.stagingLimit / 2 { this.drained.append(stream) }
+        return 0
+    }
+
+    /// Appends `count` bytes of the queue `message` covers, after its first `skipping`, to `buffer`.
+    private static func copy(from message: UnsafeMutablePointer<msghdr>, skipping: Int, count: Int, into buffer: OutputBuffer) {
+        var skip = skipping
+        var left = count
+        for index in 0..<Int(message.pointee.msg_iovlen) where left > 0 {
+            let iov = message.pointee.msg_iov[index]
+            if skip >= iov.iov_len {
+                skip -= iov.iov_len
+                continue
+            }
+            let take = min(iov.iov_len - skip, left)
+            buffer.append(UnsafeRawBufferPointer(start: iov.iov_base! + skip, count: take))
+            skip = 0
+            left -= take
+        }
     }
 
     // MARK: Building a request head
@@ -383,12 +452,13 @@ final class HTTP2Connection {
     /// One field of the head being read.
     private func field(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
         if name.first == UInt8(ascii: ":") {
-            switch String(decoding: name, as: UTF8.self) {
-            case ":method": method.append(contentsOf: value)
-            case ":path": path.append(contentsOf: value)
-            case ":authority": authority.append(contentsOf: value)
-            default: break  // :scheme (checked by nghttp2)
-            }
+            if name.elementsEqual(":method".utf8) {
+                method.append(contentsOf: value)
+            } else if name.elementsEqual(":path".utf8) {
+                path.append(contentsOf: value)
+            } else if name.elementsEqual(":authority".utf8) {
+                authority.append(contentsOf: value)
+            }  // :scheme is checked by nghttp2
             return
         }
         // `host` with `:authority` as well: the authority is the request's (RFC 9113 §8.3.1).

@@ -15,7 +15,8 @@ extension HTTPCore {
         observer.requestRead(
             slot, method: head.method, path: UnsafeRawBufferPointer(rebasing: request[head.path.start..<head.path.end]),
             incomingID: observer.requestIDs == nil ? nil : requestIDField(request, head),
-            queueEmpty: connections.queues.count(slot) == 0)
+            queueEmpty: connections.queues.count(slot) == 0,
+            version: connections[slot].pointee.parent >= 0 ? 20 : 10 + head.versionMinor)
     }
 
     /// Queues prebuilt response `index` as `framing` asks, with the
@@ -69,9 +70,11 @@ extension HTTPCore {
     mutating func countAnswer(_ slot: Int, status: Int, bytes: Int) {
         guard observer.isOn else { return }
         let connection = connections[slot]
+        // A stream's TLS is its connection's.
+        let carrier = connection.pointee.parent >= 0 ? connections[Int(connection.pointee.parent)] : connection
         observer.answered(
             slot, status: status, bytes: bytes, fd: connection.pointee.fd, generation: connection.pointee.generation,
-            tls: connection.pointee.tls?.minorVersion ?? 0)
+            tls: carrier.pointee.tls?.minorVersion ?? 0)
     }
 
     /// The value of the request's first `x-request-id` field, if it sent one.

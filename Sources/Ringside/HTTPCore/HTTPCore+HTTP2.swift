@@ -64,10 +64,10 @@ extension HTTPCore {
     /// What nghttp2 reported, in order: requests to serve, body bytes, closed streams.
     private mutating func applyHTTP2Events(_ slot: Int, _ session: HTTP2Connection) {
         guard !session.events.isEmpty else { return }
-        let events = session.events
-        session.events.removeAll(keepingCapacity: true)
+        swap(&session.events, &session.applying)
+        defer { session.applying.removeAll(keepingCapacity: true) }
         session.arena.withUnsafeBytes { arena in
-            for event in events {
+            for event in session.applying {
                 switch event {
                 case .request(let stream, let range, _):
                     guard let streamSlot = openStream(slot, stream, session) else {
@@ -159,9 +159,11 @@ extension HTTPCore {
     mutating func releaseStream(_ slot: Int) {
         let connection = connections[slot]
         let parent = Int(connection.pointee.parent)
-        if let session = connections[parent].pointee.http2, var state = session.streams[connection.pointee.streamID] {
-            state.slot = -1
-            session.streams[connection.pointee.streamID] = state
+        if let session = connections[parent].pointee.http2, session.streams[connection.pointee.streamID] != nil {
+            // Its queue goes with it: DATA not yet written cannot be (nghttp2 resets the stream).
+            session.streams[connection.pointee.streamID]!.slot = -1
+            session.streams[connection.pointee.streamID]!.queue = nil
+            session.streams[connection.pointee.streamID]!.queued = 0
         }
         observer.connectionClosed(slot)
         timers.clearDeadline(SlotID(.served, slot))
@@ -186,52 +188,50 @@ extension HTTPCore {
         let connection = connections[slot]
         let parent = Int(connection.pointee.parent)
         let stream = connection.pointee.streamID
-        guard let session = connections[parent].pointee.http2, var state = session.streams[stream], state.slot == slot
-        else { return }
+        guard let session = connections[parent].pointee.http2, session.streams[stream]?.slot == slot else { return }
+        // Taken out while it changes, so its staging is not copied on write; put back on every path.
+        var state = session.streams.removeValue(forKey: stream)!
+        defer { session.streams[stream] = state }
         connections.markDirty(parent)  // what is staged or submitted goes out in this turn's flush
         if connection.pointee.phase == .closing {
             // Aborted (a timeout, a failure): the peer learns the stream will get no (more) answer.
             if case .done = state.response {} else { session.reset(stream, code: UInt32(NGHTTP2_INTERNAL_ERROR.rawValue)) }
+            state.slot = -1
             return releaseStream(slot)
         }
         while true {
             switch state.response {
             case .head:
-                guard let next = readHead(slot, session, stream, &state) else {
-                    session.streams[stream] = state
-                    return
-                }
+                guard let next = readHead(slot, session, stream, &state) else { return }
                 state.response = next
-            case .length(let remaining):
-                let moved = stage(slot, &state, upTo: remaining)
-                state.response = remaining - moved == 0 ? .done : .length(remaining: remaining - moved)
-                if remaining - moved == 0 { state.ended = true }
-                if moved > 0 || state.ended { resume(session, stream, &state) }
-                guard state.ended else {
-                    session.streams[stream] = state
-                    return
+            case .length:
+                // Read in place: how much of the body the queue holds now.
+                guard state.left > 0 || state.taken > 0 else {
+                    state.response = .done
+                    continue
                 }
+                state.queue = connections.queues.message(slot)
+                state.queued = min(state.left, queuedBytes(slot) - state.taken)
+                if state.queued > 0 { resume(session, stream, &state) }
+                return
             case .chunked(var decoder):
                 let moved = stageChunks(slot, &state, &decoder)
                 state.response = decoder.isDone ? .done : .chunked(decoder)
                 if decoder.isDone { state.ended = true }
                 if moved > 0 || state.ended { resume(session, stream, &state) }
-                guard state.ended else {
-                    session.streams[stream] = state
-                    return
-                }
+                guard state.ended else { return }
             case .done:
-                session.streams[stream] = state
+                state.slot = -1
                 return releaseStream(slot)
             }
         }
     }
 
+    /// DATA nghttp2 had no bytes for can go now.
     private func resume(_ session: HTTP2Connection, _ stream: Int32, _ state: inout HTTP2Connection.Stream) {
-        guard state.deferred else { return }
+        guard state.deferred, let nghttp2 = session.session else { return }
         state.deferred = false
-        session.streams[stream] = state
-        if let session = session.session { nghttp2_session_resume_data(session, stream) }
+        nghttp2_session_resume_data(nghttp2, stream)
     }
 
     /// Reads the answer's head off the stream slot's queue and submits it;
@@ -240,11 +240,19 @@ extension HTTPCore {
         _ slot: Int, _ session: HTTP2Connection, _ stream: Int32, _ state: inout HTTP2Connection.Stream
     ) -> HTTP2Connection.ResponseState? {
         while true {
-            let queued = gather(slot)
-            guard queued > 0 else { return nil }
+            // The head is read where it lies when the queue's first piece holds it all (prebuilt
+            // and encoded answers), else from a copy of the queue's start.
+            let message = connections.queues.message(slot)
+            guard message.pointee.msg_iovlen > 0 else { return nil }
+            let first = message.pointee.msg_iov[0]
+            var bytes = UnsafeRawBufferPointer(start: first.iov_base, count: first.iov_len)
             var head = ResponseHead()
-            let bytes = UnsafeRawBufferPointer(start: http2Scratch.baseAddress, count: queued)
-            switch ResponseParser.parse(bytes, headers: responseFields, maxHeadBytes: http2Scratch.count, into: &head) {
+            var result = ResponseParser.parse(bytes, headers: responseFields, maxHeadBytes: http2Scratch.count, into: &head)
+            if case .incomplete = result, message.pointee.msg_iovlen > 1 {
+                bytes = UnsafeRawBufferPointer(start: http2Scratch.baseAddress, count: gather(slot))
+                result = ResponseParser.parse(bytes, headers: responseFields, maxHeadBytes: http2Scratch.count, into: &head)
+            }
+            switch result {
             case .incomplete:
                 return nil
             case .invalid:
@@ -266,9 +274,20 @@ extension HTTPCore {
                 answersSent(slot, headLength)
                 guard session.submitResponse(stream, body: !noBody) else { return .done }
                 if noBody { return .done }
-                return head.isChunked ? .chunked(ChunkedDecoder()) : .length(remaining: max(head.contentLength, 0))
+                if head.isChunked { return .chunked(ChunkedDecoder()) }
+                state.direct = true
+                state.left = max(head.contentLength, 0)
+                return .length(remaining: state.left)
             }
         }
+    }
+
+    /// Bytes queued on `slot`.
+    private func queuedBytes(_ slot: Int) -> Int {
+        let message = connections.queues.message(slot)
+        var total = 0
+        for index in 0..<Int(message.pointee.msg_iovlen) { total += message.pointee.msg_iov[index].iov_len }
+        return total
     }
 
     /// Copies the start of the stream slot's queue into the scratch buffer; returns the bytes copied.
@@ -282,22 +301,6 @@ extension HTTPCore {
             copied += count
         }
         return copied
-    }
-
-    /// Moves up to `limit` body bytes from the stream slot's queue into the staging.
-    private mutating func stage(_ slot: Int, _ state: inout HTTP2Connection.Stream, upTo limit: Int) -> Int {
-        let room = HTTP2Connection.stagingLimit - state.stagedCount
-        guard room > 0, limit > 0 else { return 0 }
-        let message = connections.queues.message(slot)
-        var moved = 0
-        for index in 0..<Int(message.pointee.msg_iovlen) where moved < min(room, limit) {
-            let iov = message.pointee.msg_iov[index]
-            let count = min(iov.iov_len, min(room, limit) - moved)
-            state.staged.append(contentsOf: UnsafeRawBufferPointer(start: iov.iov_base, count: count))
-            moved += count
-        }
-        if moved > 0 { answersSent(slot, moved) }
-        return moved
     }
 
     /// Moves chunk data from the stream slot's queue into the staging, dropping the chunk framing.
@@ -348,11 +351,23 @@ extension HTTPCore {
     mutating func outputHTTP2(_ slot: Int, _ session: HTTP2Connection) {
         guard connections.queues.count(slot) == 0 else { return }
         if let frames = session.send() { enqueue(slot, frames.written, owner: frames) }
-        // Streams whose staging drained may stage more; streams closed by what went out are freed.
-        for stream in session.drained {
-            if let state = session.streams[stream], state.slot >= 0 { connections.markDirty(state.slot) }
+        // What DATA took from stream slots' queues is consumed there (their writers may go on);
+        // stagings that drained may take more; a body all written frees its slot.
+        swap(&session.drained, &session.consuming)
+        for stream in session.consuming {
+            guard let state = session.streams[stream], state.slot >= 0,
+                  connections.isCurrent(state.slot, state.generation) else { continue }
+            if state.taken > 0 {
+                session.streams[stream]!.taken = 0
+                answersSent(state.slot, state.taken)
+                if state.direct && state.left == 0 {
+                    releaseStream(state.slot)
+                    continue
+                }
+            }
+            connections.markDirty(state.slot)
         }
-        session.drained.removeAll(keepingCapacity: true)
+        session.consuming.removeAll(keepingCapacity: true)
         applyHTTP2Events(slot, session)
         // Done both ways, or draining (GOAWAY sent) with every stream answered: the close follows the flush.
         if connections[slot].pointee.phase == .serving && (session.isFinished || draining && session.streams.isEmpty) {

@@ -96,7 +96,7 @@ struct AccessLogWriter {
     /// answer is the server's to bytes that were not a request).
     mutating func append(
         slot: Int, fd socket: Int32, generation: UInt32, method: HTTP1.Method?, status: Int, bytes: Int,
-        nanoseconds: Int64, requestID: UnsafeRawBufferPointer?, tls: UInt8 = 0
+        nanoseconds: Int64, requestID: UnsafeRawBufferPointer?, tls: UInt8 = 0, version: UInt8 = 0
     ) {
         if count + AccessLogWriter.maxLine > AccessLogWriter.capacity { flush() }
         if !timeIsCurrent { formatTime() }
@@ -124,6 +124,13 @@ struct AccessLogWriter {
             case 2: put("\"1.2\"")
             default: put("null")
             }
+            put(",\"protocol\":")
+            switch version {
+            case 20: put("\"HTTP/2\"")
+            case 11: put("\"HTTP/1.1\"")
+            case 10: put("\"HTTP/1.0\"")
+            default: put("null")
+            }
             put("}\n")
         } else {
             put(time); put(" "); put(peer); put(" \""); append(name); put(" ")
@@ -133,6 +140,12 @@ struct AccessLogWriter {
             switch tls {
             case 3: put(" TLSv1.3")
             case 2: put(" TLSv1.2")
+            default: put(" -")
+            }
+            switch version {
+            case 20: put(" HTTP/2")
+            case 11: put(" HTTP/1.1")
+            case 10: put(" HTTP/1.0")
             default: put(" -")
             }
             put("\n")

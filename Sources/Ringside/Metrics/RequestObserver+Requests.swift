@@ -10,10 +10,11 @@ extension RequestObserver {
     @inline(__always)
     mutating func requestRead(
         _ slot: Int, method: HTTP1.Method, path: UnsafeRawBufferPointer, incomingID: UnsafeRawBufferPointer?,
-        queueEmpty: Bool
+        queueEmpty: Bool, version: UInt8
     ) {
         let record = self[slot]
         record.pointee.start = turnStart
+        record.pointee.version = version
         record.pointee.method = method.rawValue
         record.pointee.route = 0
         record.pointee.state = .answering
@@ -78,7 +79,7 @@ extension RequestObserver {
             accessLog?.append(
                 slot: slot, fd: fd, generation: generation,
                 method: known ? HTTP1.Method(rawValue: method) : nil, status: status, bytes: bytes,
-                nanoseconds: nanoseconds, requestID: id, tls: tls)
+                nanoseconds: nanoseconds, requestID: id, tls: tls, version: known ? record.pointee.version : 0)
         }
         record.pointee.state = .idle
     }

@@ -91,6 +91,8 @@ struct RequestRecord {
     /// The request id's line in `RequestIDs`, and the id's length (0: none).
     var idEntry: UInt16
     var idLength: UInt8
+    /// The protocol it came in: 10 and 11 for HTTP/1.x, 20 for HTTP/2.
+    var version: UInt8
 }
 
 extension RequestObserver {

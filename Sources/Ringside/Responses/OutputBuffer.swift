@@ -27,6 +27,9 @@ final class OutputBuffer: ManagedBuffer<OutputBuffer.Header, UInt8>, ByteSink {
         withUnsafeMutablePointerToElements { UnsafeRawBufferPointer(start: $0, count: header.count) }
     }
 
+    /// Empties the buffer for reuse (its owner holds the only reference).
+    func clear() { header.count = 0 }
+
     @inline(__always)
     func append(_ source: UnsafeRawBufferPointer) {
         guard !source.isEmpty else { return }
