@@ -35,6 +35,14 @@ struct HTTP2Tests {
             #expect(!names.isEmpty && names.allSatisfy { $0 == $0.lowercased() }, "\(names)")
             let plain = try runCommand("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "\(base)/v1/avatar"])
             #expect(plain.stdout == "1.1 200")
+            // The duration histogram tells the protocols apart: the GET and HEAD as 2, curl's HTTP/1.1 GET as 1.1.
+            var sent = 0, received = 0
+            let metrics = try scrape(port: server.port, sent: &sent, received: &received)
+            let name = "http_server_request_duration_seconds_count"
+            let avatar = ["http_route": "/v1/avatar", "http_response_status_code": "200"]
+            #expect(metrics.value(name, avatar.merging(["http_request_method": "GET", "network_protocol_version": "2"]) { $1 }) == 1)
+            #expect(metrics.value(name, avatar.merging(["http_request_method": "HEAD", "network_protocol_version": "2"]) { $1 }) == 1)
+            #expect(metrics.value(name, avatar.merging(["http_request_method": "GET", "network_protocol_version": "1.1"]) { $1 }) == 1)
         }
     }
 

@@ -81,42 +81,46 @@ final class HTTP2Connection {
     /// Staged body bytes per stream, at most: beyond it, the stream slot's queue waits.
     static let stagingLimit = 64 << 10
 
-    private(set) var session: OpaquePointer?
-    var streams: [Int32: Stream] = [:]
-    var events: [Event] = []
+    // @exclusivity(unchecked) on the stored state below: the connection lives on its worker's
+    // thread only, and no access here overlaps another (nghttp2's callbacks run inside
+    // `receive` and `send`, which hold none); the checks cost a runtime call per access.
+    @exclusivity(unchecked) private(set) var session: OpaquePointer?
+    @exclusivity(unchecked) var streams: [Int32: Stream] = [:]
+    @exclusivity(unchecked) var events: [Event] = []
     /// The events being applied (swapped with ``events``, so neither array is copied).
-    var applying: [Event] = []
+    @exclusivity(unchecked) var applying: [Event] = []
     /// The bytes events refer to; emptied once they are applied.
-    var arena: [UInt8] = []
+    @exclusivity(unchecked) var arena: [UInt8] = []
     /// Streams DATA was written for, or whose staging drained: their slots consume and stage more.
-    var drained: [Int32] = []
-    var consuming: [Int32] = []
+    @exclusivity(unchecked) var drained: [Int32] = []
+    @exclusivity(unchecked) var consuming: [Int32] = []
     /// The response head being submitted: its names and values, and where each lies.
-    private var fieldBytes: [UInt8] = []
-    private var fieldSpans: [(name: Range<Int>, value: Range<Int>)] = []
+    @exclusivity(unchecked) private var fieldBytes: [UInt8] = []
+    @exclusivity(unchecked) private var fieldSpans: [(name: Range<Int>, value: Range<Int>)] = []
+    @exclusivity(unchecked) private var nva: [nghttp2_nv] = []
     /// The connection's output buffers, reused once their send completed.
-    private var buffers: [OutputBuffer] = []
+    @exclusivity(unchecked) private var buffers: [OutputBuffer] = []
     /// The buffer ``send()`` is filling.
-    private var writing: OutputBuffer?
+    @exclusivity(unchecked) private var writing: OutputBuffer?
     /// The highest stream id a HEADERS frame named.
-    private var highestStream: Int32 = 0
+    @exclusivity(unchecked) private var highestStream: Int32 = 0
     /// The header block being read, its fields as HTTP/1.1 lines.
-    private var building: Int32 = 0
-    private var method: [UInt8] = []
-    private var path: [UInt8] = []
-    private var authority: [UInt8] = []
-    private var lines: [UInt8] = []
-    private var hasContentLength = false
-    private var headTooLarge = false
+    @exclusivity(unchecked) private var building: Int32 = 0
+    @exclusivity(unchecked) private var method: [UInt8] = []
+    @exclusivity(unchecked) private var path: [UInt8] = []
+    @exclusivity(unchecked) private var authority: [UInt8] = []
+    @exclusivity(unchecked) private var lines: [UInt8] = []
+    @exclusivity(unchecked) private var hasContentLength = false
+    @exclusivity(unchecked) private var headTooLarge = false
     private let maxHeadBytes: Int
     let limits: HTTP2Limits
     /// Empty DATA frames that did not end their stream, so far.
-    private var emptyDataFrames = 0
+    @exclusivity(unchecked) private var emptyDataFrames = 0
     /// The peer broke a limit: the connection ends with GOAWAY ENHANCE_YOUR_CALM.
-    private(set) var calmedDown = false
+    @exclusivity(unchecked) private(set) var calmedDown = false
     /// Stream resets the peer may still send now (a token bucket: ``HTTP2Limits``).
-    private var resetAllowance: Double
-    private var resetRefilled: Int64 = 0
+    @exclusivity(unchecked) private var resetAllowance: Double
+    @exclusivity(unchecked) private var resetRefilled: Int64 = 0
 
     init?(limits: HTTP2Limits, maxHeadBytes: Int) {
         self.maxHeadBytes = maxHeadBytes
@@ -174,8 +178,6 @@ final class HTTP2Connection {
             // Frames that make us queue answers faster than they are read (PING, SETTINGS),
             // or a header block in too many pieces.
             terminate(NGHTTP2_ENHANCE_YOUR_CALM)
-        case NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue:
-            break  // not HTTP/2 after all: nothing to say in HTTP/2
         default:
             terminate(NGHTTP2_PROTOCOL_ERROR)  // nghttp2 queued its own GOAWAY where it had one
         }
@@ -258,7 +260,11 @@ final class HTTP2Connection {
     /// One field of the response head; `name` is lowercased (HTTP/2 field names are).
     func addField(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, number: Int = 0) {
         let nameStart = fieldBytes.count
-        for byte in name { fieldBytes.append(byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) }
+        if name.contains(where: { $0 &- UInt8(ascii: "A") < 26 }) {
+            for byte in name { fieldBytes.append(byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) }
+        } else {
+            fieldBytes.append(contentsOf: name)  // already lowercase, as laid-out answers' names are
+        }
         let valueStart = fieldBytes.count
         if let value {
             fieldBytes.append(contentsOf: value)
@@ -275,16 +281,21 @@ final class HTTP2Connection {
     /// for `stream`; with `body`, DATA follows from the stream's staging.
     func submitResponse(_ stream: Int32, body: Bool) -> Bool {
         guard let session else { return false }
-        let spans = fieldSpans
-        return fieldBytes.withUnsafeMutableBufferPointer { bytes in
-            var nva = spans.map { span in
-                nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound, value: bytes.baseAddress! + span.value.lowerBound,
-                           namelen: span.name.count, valuelen: span.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+        let submitted = fieldBytes.withUnsafeMutableBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            nva.removeAll(keepingCapacity: true)
+            for span in fieldSpans {
+                nva.append(nghttp2_nv(name: base + span.name.lowerBound, value: base + span.value.lowerBound,
+                                      namelen: span.name.count, valuelen: span.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
             }
-            guard body else { return nghttp2_submit_response(session, stream, &nva, nva.count, nil) == 0 }
-            var provider = nghttp2_data_provider(source: nghttp2_data_source(fd: 0), read_callback: HTTP2Connection.readBody)
-            return nghttp2_submit_response(session, stream, &nva, nva.count, &provider) == 0
+            // nghttp2 copies the fields when it submits them.
+            return nva.withUnsafeMutableBufferPointer { nva in
+                guard body else { return nghttp2_submit_response(session, stream, nva.baseAddress, nva.count, nil) }
+                var provider = nghttp2_data_provider(source: nghttp2_data_source(fd: 0), read_callback: HTTP2Connection.readBody)
+                return nghttp2_submit_response(session, stream, nva.baseAddress, nva.count, &provider)
+            }
         }
+        return submitted == 0
     }
 
     /// Ends `stream` with RST_STREAM (`code`: an HTTP/2 error code).
@@ -452,18 +463,18 @@ final class HTTP2Connection {
     /// One field of the head being read.
     private func field(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
         if name.first == UInt8(ascii: ":") {
-            if name.elementsEqual(":method".utf8) {
+            if Self.named(name, ":method") {
                 method.append(contentsOf: value)
-            } else if name.elementsEqual(":path".utf8) {
+            } else if Self.named(name, ":path") {
                 path.append(contentsOf: value)
-            } else if name.elementsEqual(":authority".utf8) {
+            } else if Self.named(name, ":authority") {
                 authority.append(contentsOf: value)
             }  // :scheme is checked by nghttp2
             return
         }
         // `host` with `:authority` as well: the authority is the request's (RFC 9113 §8.3.1).
-        if !authority.isEmpty && name.elementsEqual("host".utf8) { return }
-        if name.elementsEqual("content-length".utf8) { hasContentLength = true }
+        if !authority.isEmpty && Self.named(name, "host") { return }
+        if Self.named(name, "content-length") { hasContentLength = true }
         // Past the limit the fields are dropped (the stream is answered 431 at its end).
         guard !headTooLarge else { return }
         guard lines.count + name.count + value.count + 4 <= maxHeadBytes else {
@@ -474,6 +485,12 @@ final class HTTP2Connection {
         lines.append(contentsOf: ": ".utf8)
         lines.append(contentsOf: value)
         lines.append(contentsOf: "\r\n".utf8)
+    }
+
+    /// `name` is `text` (HTTP/2 names arrive in lowercase: nghttp2 refuses others).
+    @inline(__always)
+    private static func named(_ name: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        name.count == text.utf8CodeUnitCount && memcmp(name.baseAddress!, text.utf8Start, name.count) == 0
     }
 
     /// The head ended: its HTTP/1.1 form goes to the arena as a request event.

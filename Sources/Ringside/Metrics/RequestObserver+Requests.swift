@@ -52,7 +52,8 @@ extension RequestObserver {
         if record.pointee.state == .answering && accessLog == nil {
             // The common case, inline: an answer in the turn that read its head, metrics only.
             metrics?.observe(
-                RequestObserver.key(method: record.pointee.method, route: record.pointee.route, status: status),
+                RequestObserver.key(
+                    method: record.pointee.method, route: record.pointee.route, status: status, version: record.pointee.version),
                 nanoseconds: turnStart &- record.pointee.start)
             record.pointee.state = .idle
             return
@@ -71,7 +72,9 @@ extension RequestObserver {
         let route = known ? record.pointee.route : 0
         if metrics != nil {
             if record.pointee.state == .deferred { metrics?.adjust(.activeRequests, up: false) }
-            metrics?.observe(RequestObserver.key(method: method, route: route, status: status), nanoseconds: nanoseconds)
+            let version = known ? record.pointee.version : 0
+            metrics?.observe(RequestObserver.key(method: method, route: route, status: status, version: version),
+                             nanoseconds: nanoseconds)
         }
         if accessLog != nil {
             let id = known && record.pointee.idLength > 0

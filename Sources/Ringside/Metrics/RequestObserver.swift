@@ -64,10 +64,11 @@ struct RequestObserver: ~Copyable {
     @inline(__always)
     mutating func endTurn() { accessLog?.flush() }
 
-    /// The histogram key of an answer: method, route (+1; 0 = unmatched), status.
+    /// The histogram key of an answer: method, route (+1; 0 = unmatched), status, and the
+    /// protocol's version (10, 11, 20; 0: no request was read, an HTTP/1.1 connection's).
     @inline(__always)
-    static func key(method: UInt8, route: UInt16, status: Int) -> UInt64 {
-        UInt64(method) | UInt64(route) &<< 8 | UInt64(UInt16(truncatingIfNeeded: status)) &<< 24
+    static func key(method: UInt8, route: UInt16, status: Int, version: UInt8) -> UInt64 {
+        UInt64(method) | UInt64(route) &<< 8 | UInt64(UInt16(truncatingIfNeeded: status)) &<< 24 | UInt64(version) &<< 40
     }
 }
 

@@ -104,7 +104,16 @@ final class ServerMetrics: Sendable {
         return bytes
     }
 
-    /// `http_server_request_duration_seconds`, one histogram per (method, route, status).
+    /// OpenTelemetry's `network.protocol.version` of a series' protocol.
+    private static func protocolVersion(_ version: UInt8) -> String {
+        switch version {
+        case 20: "2"
+        case 10: "1.0"
+        default: "1.1"
+        }
+    }
+
+    /// `http_server_request_duration_seconds`, one histogram per (method, route, status, protocol version).
     private func renderRequests(_ text: inout PrometheusText) {
         var series: [UInt64: [UInt64]] = [:]
         for worker in workers { worker.addSeries(into: &series) }
@@ -117,6 +126,7 @@ final class ServerMetrics: Sendable {
                 ("http_request_method", method == .other ? "_OTHER" : method.name),
                 ("http_route", route == 0 || route > routes.count ? "unmatched" : routes[route - 1]),
                 ("http_response_status_code", String((key >> 24) & 0xFFFF)),
+                ("network_protocol_version", Self.protocolVersion(UInt8(truncatingIfNeeded: key >> 40))),
             ]
             var cumulative: UInt64 = 0
             for bucket in 0..<WorkerMetrics.bucketCount {
