@@ -98,8 +98,8 @@ final class HTTP2Connection {
     @exclusivity(unchecked) private var fieldBytes: [UInt8] = []
     @exclusivity(unchecked) private var fieldSpans: [(name: Range<Int>, value: Range<Int>)] = []
     @exclusivity(unchecked) private var nva: [nghttp2_nv] = []
-    /// The connection's output buffers, reused once their send completed.
-    @exclusivity(unchecked) private var buffers: [OutputBuffer] = []
+    /// The worker's output buffer this connection's queued frames are in, until they are sent.
+    @exclusivity(unchecked) var lent: OutputBuffer?
     /// The buffer ``send()`` is filling.
     @exclusivity(unchecked) private var writing: OutputBuffer?
     /// The highest stream id a HEADERS frame named.
@@ -219,12 +219,11 @@ final class HTTP2Connection {
     /// Room kept for one more frame (a full DATA frame and its header).
     private static let frameRoom = 16384 + 9
 
-    /// Frames nghttp2 has ready, in one buffer to queue; nil when none.
-    /// DATA goes from the staging straight into the buffer (`sendData`);
-    /// the other frames are copied from `mem_send`'s chunk, valid only until its next call.
-    func send() -> OutputBuffer? {
-        guard let session else { return nil }
-        let buffer = spareBuffer()
+    /// Writes the frames nghttp2 has ready into `buffer` (empty, ``outputSize`` bytes);
+    /// DATA goes from the answer's bytes straight into it (`sendData`), the other frames are
+    /// copied from `mem_send`'s chunk, valid only until its next call.
+    func send(into buffer: OutputBuffer) {
+        guard let session else { return }
         writing = buffer
         defer { writing = nil }
         while buffer.count + Self.frameRoom <= Self.outputSize {
@@ -233,18 +232,6 @@ final class HTTP2Connection {
             guard count > 0, let data else { break }
             buffer.append(UnsafeRawBufferPointer(start: data, count: count))
         }
-        return buffer.count > 0 ? buffer : nil
-    }
-
-    /// A buffer no send still holds, emptied (at most two per connection are in use at once).
-    private func spareBuffer() -> OutputBuffer {
-        for index in buffers.indices where isKnownUniquelyReferenced(&buffers[index]) {
-            buffers[index].clear()
-            return buffers[index]
-        }
-        let buffer = OutputBuffer.make(capacity: Self.outputSize)
-        buffers.append(buffer)
-        return buffer
     }
 
     /// Starts the next response head's fields with `:status`.

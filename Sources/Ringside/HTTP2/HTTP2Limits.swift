@@ -23,6 +23,8 @@ extension ServerConfiguration.HTTP2 {
         nghttp2_option_set_max_continuations(option, max(maxContinuations, 1))
         nghttp2_option_set_max_outbound_ack(option, max(maxQueuedControlFrames, 1))
         nghttp2_option_set_max_settings(option, 32)
+        // Closed streams are kept only for RFC 7540's priority tree, which answers here never follow.
+        nghttp2_option_set_no_closed_streams(option, 1)
         nghttp2_option_set_stream_reset_rate_limit(option, UInt64(max(resetBurst, 1)) * 2, UInt64(max(resetRate, 1)) * 2)
     }
 }

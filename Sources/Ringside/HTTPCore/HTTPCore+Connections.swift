@@ -37,6 +37,7 @@ extension HTTPCore: SlotOwner {
     mutating func answersSent(_ slot: Int, _ count: Int) {
         let connection = connections[slot]
         connections.queues.consume(slot, count)
+        if let session = connection.pointee.http2, connections.queues.count(slot) == 0 { giveBackHTTP2Buffer(session) }
         if count > 0 { connection.pointee.progressed = true }
         connections.markDirty(slot)
         if let stream = connection.pointee.stream {

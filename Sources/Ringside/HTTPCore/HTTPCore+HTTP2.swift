@@ -350,7 +350,17 @@ extension HTTPCore {
     /// An HTTP/2 connection's flush: frames nghttp2 has ready join its queue.
     mutating func outputHTTP2(_ slot: Int, _ session: HTTP2Connection) {
         guard connections.queues.count(slot) == 0 else { return }
-        if let frames = session.send() { enqueue(slot, frames.written, owner: frames) }
+        giveBackHTTP2Buffer(session)
+        // A buffer of the worker's is lent only while frames wait in it: an idle connection holds none.
+        let buffer = http2Buffers.popLast() ?? OutputBuffer.make(capacity: HTTP2Connection.outputSize)
+        buffer.clear()
+        session.send(into: buffer)
+        if buffer.count > 0 {
+            session.lent = buffer
+            enqueue(slot, buffer.written, owner: buffer)
+        } else {
+            http2Buffers.append(buffer)
+        }
         // What DATA took from stream slots' queues is consumed there (their writers may go on);
         // stagings that drained may take more; a body all written frees its slot.
         swap(&session.drained, &session.consuming)
@@ -373,6 +383,13 @@ extension HTTPCore {
         if connections[slot].pointee.phase == .serving && (session.isFinished || draining && session.streams.isEmpty) {
             connections[slot].pointee.finishAfterFlush()
         }
+    }
+
+    /// The connection's frames were all sent: its buffer goes back to the worker (a few are kept).
+    mutating func giveBackHTTP2Buffer(_ session: HTTP2Connection) {
+        guard let buffer = session.lent else { return }
+        session.lent = nil
+        if http2Buffers.count < 32 { http2Buffers.append(buffer) }
     }
 
     /// An HTTP/2 connection closes: its streams' slots are freed, their handlers cancelled.

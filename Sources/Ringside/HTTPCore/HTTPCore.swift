@@ -57,6 +57,8 @@ struct HTTPCore: ~Copyable {
     let http2Settings: ServerConfiguration.HTTP2
     let http2Scratch: UnsafeMutableRawBufferPointer
     let responseFields: UnsafeMutableBufferPointer<HeaderField>
+    /// Output buffers for HTTP/2 connections' frames, lent while they wait to be sent.
+    var http2Buffers: [OutputBuffer] = []
     /// The few delayed answers that are not plain laid-out ones, by slot.
     var laterResponses: [Int: (generation: UInt32, response: Response)] = [:]
 
