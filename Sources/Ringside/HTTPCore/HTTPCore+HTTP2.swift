@@ -111,22 +111,19 @@ extension HTTPCore {
             return
         }
         if !bytes.isEmpty {
-            withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { size in
-                var count = 0
+            // The chunk-size line, hex digits written from the end: no allocation per DATA frame.
+            withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { line in
+                var start = 18
                 var value = bytes.count
-                var digits: [UInt8] = []
                 repeat {
                     let digit = UInt8(value & 15)
-                    digits.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+                    start -= 1
+                    line[start] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
                     value >>= 4
                 } while value > 0
-                for digit in digits.reversed() {
-                    size[count] = digit
-                    count += 1
-                }
-                size[count] = UInt8(ascii: "\r")
-                size[count + 1] = UInt8(ascii: "\n")
-                receive(slot, UnsafeRawBufferPointer(rebasing: size[..<(count + 2)]))
+                line[18] = UInt8(ascii: "\r")
+                line[19] = UInt8(ascii: "\n")
+                receive(slot, UnsafeRawBufferPointer(rebasing: line[start..<20]))
             }
             receive(slot, bytes)
             receive(slot, UnsafeRawBufferPointer(rebasing: Self.lastChunk[3..<5]))  // CRLF
